@@ -1,0 +1,2 @@
+import { APP_NAME } from './index.js';
+console.log(APP_NAME);

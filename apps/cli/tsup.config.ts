@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsup';
+import { defineCdcConfig } from '../../tools/tsup.shared';
+
+export default defineConfig(
+  defineCdcConfig({ entry: { index: 'src/index.ts', cdc: 'src/bin.ts' }, esmOnly: true, shebang: true }),
+);

@@ -1,0 +1,251 @@
+/**
+ * The contracts every adapter implements (ARCHITECTURE §3). Sources and the target are all
+ * {@link ScanSource}s so the diff engine can compare any pair; replication adds {@link ChangeSource}
+ * and {@link ChangeSink}. Optional abilities are optional members plus flags in {@link Capabilities}.
+ */
+import type { LogicalKind } from './logical-type.js';
+import type { Key, Row, TableId, TableSchema } from './schema.js';
+
+/**
+ * What an adapter can do. The engine chooses strategies from these flags, never by guessing.
+ * Use {@link defineCapabilities} to fill in the documented defaults.
+ */
+export interface Capabilities {
+  /** `count(t)` is exact. Default `true`. */
+  exactCount: boolean;
+  /** `estimateCount` is implemented (statistics, fast). Default `false`. */
+  estimatedCount: boolean;
+  /**
+   * `scan({ordered: true})` returns rows in canonical key order (integers numerically, text and bytes by
+   * UTF-8/byte order, uuid by canonical text, instants by time). Needed by the `stream` strategy.
+   * Default `false`.
+   */
+  orderedScan: boolean;
+  /** `summarize`/`keyHashes` compute canonical hashes inside the database. Default `false`. */
+  hashPushdown: boolean;
+  /**
+   * Logical kinds the pushdown can canonicalize. A hash plan touching any other kind is hashed
+   * client-side. Default: none.
+   */
+  pushdownKinds: readonly LogicalKind[];
+  /**
+   * Family name of a same-engine binary hash (e.g. `postgres`). Two sides reporting the same family and
+   * identical native column types may use `mode: 'native'`. Default `undefined` (none).
+   */
+  nativeHashFamily?: string;
+  /** Keys can be bucketed by integer ranges in SQL (`int-range` bucketing). Default `false`. */
+  intRangeBuckets: boolean;
+  /** Rows are partitioned by Murmur3 token (Scylla/Cassandra): splits are token ranges. Default `false`. */
+  tokenPartitioned: boolean;
+}
+
+/** Fills unspecified capabilities with their documented defaults. */
+export function defineCapabilities(partial: Partial<Capabilities> = {}): Capabilities {
+  return {
+    exactCount: true,
+    estimatedCount: false,
+    orderedScan: false,
+    hashPushdown: false,
+    pushdownKinds: [],
+    intRangeBuckets: false,
+    tokenPartitioned: false,
+    ...partial,
+  };
+}
+
+/**
+ * A contiguous part of a table, for parallel work.
+ * - `key`: primary-key tuples in `[lower, upper)` compared lexicographically in canonical order
+ *   (either bound may be absent = unbounded).
+ * - `token`: Murmur3 tokens in `(start, end]` (Scylla/Cassandra).
+ * - `hash`: rows whose key-hash bucket (see `docs/normalization.md`, "Key hash") `mod modulus == remainder`.
+ */
+export type Range =
+  | { kind: 'key'; lower?: Key; upper?: Key }
+  | { kind: 'token'; start: bigint; end: bigint }
+  | { kind: 'hash'; modulus: number; remainder: number };
+
+/** Per-column comparison/canonicalization options that change hashed bytes. */
+export interface ColumnHashOptions {
+  /** Fractional-second digits instants and times are floored to (0–6). Default: the column's precision. */
+  precision?: number;
+  /** Strip trailing spaces before hashing (char padding policy). Default `false`. */
+  trimTrailingSpaces?: boolean;
+  /** Compare case-insensitively (text is lower-cased, Unicode default, before hashing). Default `false`. */
+  caseInsensitive?: boolean;
+}
+
+/**
+ * How rows are assigned to buckets for summaries and drill-down.
+ * - `key-hash`: bucket = (first 4 bytes of MD5(key string) as uint32 big-endian) mod `modulus`.
+ *   Immune to key gaps, skew and collation; the drill-down must scan.
+ * - `int-range`: single integer key column; bucket = floor((k − start) / width). Drill-down is an index
+ *   range scan. Only when both sides hold the key as an integer.
+ * - `token`: bucket = index of the Murmur3 token range containing the row's partition key, given the
+ *   sorted inclusive upper bounds `ends` (the last one is 2^63−1). Computed client-side on non-Scylla sides.
+ */
+export type Bucketing =
+  | { kind: 'key-hash'; modulus: number }
+  | { kind: 'int-range'; column: string; start: bigint; width: bigint }
+  | { kind: 'token'; ends: readonly bigint[] };
+
+/**
+ * What to hash. `key` and `columns` are column names in the order their canonical fields enter the row
+ * string (key first). `mode: 'canonical'` is the cross-engine byte layout of `docs/normalization.md`;
+ * `mode: 'native'` a same-engine binary hash, only when both sides share `nativeHashFamily` and types.
+ */
+export interface HashPlan {
+  key: string[];
+  columns: string[];
+  columnOptions?: Readonly<Record<string, ColumnHashOptions>>;
+  mode: 'canonical' | 'native';
+  bucketing: Bucketing;
+}
+
+/** Count and modular sum of row hashes for one bucket. */
+export interface BucketSummary {
+  bucket: number;
+  count: number;
+  /** Sum of the rows' 64-bit hashes (first 8 bytes of the row digest, uint64 big-endian) mod 2^64. */
+  sum: bigint;
+}
+
+/** One row's key and digest (lowercase hex of the full row digest, e.g. 32 hex digits for MD5). */
+export interface KeyHash {
+  key: Key;
+  hash: string;
+}
+
+/** Options of {@link ScanSource.scan}. */
+export interface ScanOptions {
+  /** Columns to return (key columns are always included). Default: all. */
+  columns?: string[];
+  /** Restrict to a range from `splits`. */
+  range?: Range;
+  /** Rows per yielded batch (and per round trip). Default chosen by the adapter (~1,000–10,000). */
+  batchRows?: number;
+  /** Return rows in canonical key order (requires `capabilities.orderedScan`). Default `false`. */
+  ordered?: boolean;
+  /** Stops the scan between batches. */
+  signal?: AbortSignal;
+}
+
+/** A connection to one database, able to describe its tables. */
+export interface Connector {
+  /** Short engine name, e.g. `postgres`, `sqlserver`, `scylla`. */
+  readonly dialect: string;
+  /** What this connector can do. */
+  readonly capabilities: Capabilities;
+  /**
+   * Describes a table. Throws a `CdcError` with code `TABLE_NOT_FOUND`, `NO_PRIMARY_KEY` (unless `key`
+   * is given) or `UNSUPPORTED_TYPE` (naming the column and native type).
+   */
+  introspect(table: TableId, options?: { key?: string[] }): Promise<TableSchema>;
+  /** Releases connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A readable table store: every source and the target implement this for reconciliation. */
+export interface ScanSource extends Connector {
+  /** Exact row count, optionally within a range. */
+  count(table: TableSchema, range?: Range): Promise<bigint>;
+  /** Fast estimate from statistics (when `capabilities.estimatedCount`). */
+  estimateCount?(table: TableSchema): Promise<bigint>;
+  /** At most `n` ranges covering every row exactly once. */
+  splits(table: TableSchema, n: number): Promise<Range[]>;
+  /** Streams rows in batches with bounded memory. */
+  scan(table: TableSchema, options?: ScanOptions): AsyncIterable<Row[]>;
+  /** Rows whose primary key is one of `keys` (any order; missing keys are absent). */
+  lookup(table: TableSchema, keys: Key[], columns?: string[]): Promise<Row[]>;
+  /** In-database bucket summaries (when `capabilities.hashPushdown`). */
+  summarize?(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]>;
+  /** In-database key digests of the given buckets (when `capabilities.hashPushdown`). */
+  keyHashes?(table: TableSchema, plan: HashPlan, buckets: number[], range?: Range): AsyncIterable<KeyHash[]>;
+}
+
+/**
+ * An opaque, JSON-serializable replication position, ordered only by the source that produced it
+ * (SQL Server: LSN/seqval/operation; Scylla: generation/stream group/time; PostgreSQL: LSN).
+ */
+export type Position = string;
+
+/** One change to one row (or, for Scylla, a key prefix/range). */
+export type ChangeEvent =
+  | { op: 'upsert'; table: TableId; key: Row; row: Row; partial?: boolean; sourceTimestamp?: bigint }
+  | { op: 'delete'; table: TableId; key: Row; sourceTimestamp?: bigint }
+  | {
+      /** Delete every row whose leading key columns equal `prefix` and, optionally, within bounds. */
+      op: 'delete-range';
+      table: TableId;
+      prefix: Row;
+      lower?: { column: string; value: unknown; inclusive: boolean };
+      upper?: { column: string; value: unknown; inclusive: boolean };
+      sourceTimestamp?: bigint;
+    };
+
+/**
+ * Changes to apply atomically together with `position`. Batches end at transaction boundaries of the
+ * source. `partition` names the ordered stream the position belongs to (`'*'` when there is one).
+ */
+export interface ChangeBatch {
+  partition: string;
+  position: Position;
+  events: ChangeEvent[];
+  /** Source commit time of the last event, microseconds since the epoch, for lag. */
+  commitTimeMicros?: bigint;
+}
+
+/** Options of {@link ChangeSource.changes}. */
+export interface ChangeOptions {
+  tables: TableSchema[];
+  /** Where each partition resumes (strictly after); absent partitions start at the snapshot position. */
+  from: ReadonlyMap<string, Position>;
+  signal?: AbortSignal;
+  /** Upper bound on events per batch (a source transaction larger than this is split). */
+  maxBatchEvents?: number;
+}
+
+/** A consistent snapshot of one table: its rows and the position to stream from afterwards. */
+export interface Snapshot {
+  position: Position;
+  partition: string;
+  rows: AsyncIterable<Row[]>;
+  close(): Promise<void>;
+}
+
+/** A source of changes (SQL Server CDC, Scylla CDC log, PostgreSQL logical decoding). */
+export interface ChangeSource extends ScanSource {
+  snapshot(table: TableSchema, options?: { signal?: AbortSignal; batchRows?: number }): Promise<Snapshot>;
+  changes(options: ChangeOptions): AsyncIterable<ChangeBatch>;
+}
+
+/** How a source table lands in the target. */
+export interface TableMapping {
+  source: TableSchema;
+  target: TableId;
+  deletes: 'hard' | 'soft';
+  /** Column holding the source timestamp for last-writer-wins, if any. */
+  sourceTimestampColumn?: string;
+}
+
+/** Result of applying one batch. */
+export interface ApplyResult {
+  upserts: number;
+  deletes: number;
+  deadLetters: number;
+}
+
+/** The replication target (PostgreSQL): applies batches and their positions atomically. */
+export interface ChangeSink {
+  /** Creates or evolves target tables and the `cdc_meta` schema. */
+  prepare(pipeline: string, mappings: TableMapping[]): Promise<void>;
+  /** Takes ownership of the pipeline: returns the new fencing epoch; older epochs can no longer commit. */
+  acquire(pipeline: string): Promise<number>;
+  /** Stored positions per partition. */
+  checkpoints(pipeline: string): Promise<Map<string, Position>>;
+  /** Applies the batch and stores its position in ONE transaction; fails if `epoch` was superseded. */
+  apply(pipeline: string, epoch: number, batch: ChangeBatch): Promise<ApplyResult>;
+  close(): Promise<void>;
+}
+
+export type { TableId };

@@ -1,0 +1,32 @@
+/**
+ * @cdc/core — the database-agnostic heart of cdc: logical types, canonical values, hashing, the diff
+ * engine, repair plans, reports, the replication engine and the configuration schema.
+ * @packageDocumentation
+ */
+export type { LogicalType, LogicalKind, ScalarKind } from './logical-type.js';
+export type { TableId, Column, TableSchema, Row, Key } from './schema.js';
+export { formatTableId } from './schema.js';
+export type {
+  Capabilities,
+  Range,
+  ColumnHashOptions,
+  Bucketing,
+  HashPlan,
+  BucketSummary,
+  KeyHash,
+  ScanOptions,
+  Connector,
+  ScanSource,
+  Position,
+  ChangeEvent,
+  ChangeBatch,
+  ChangeOptions,
+  Snapshot,
+  ChangeSource,
+  TableMapping,
+  ApplyResult,
+  ChangeSink,
+} from './connector.js';
+export { defineCapabilities } from './connector.js';
+export type { CdcErrorCode, CdcErrorOptions } from './errors.js';
+export { CdcError, isCdcError, redactUrl } from './errors.js';

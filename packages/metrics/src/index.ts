@@ -1,0 +1,2 @@
+/** @cdc/metrics (in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@cdc/metrics';

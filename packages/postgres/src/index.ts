@@ -1,0 +1,2 @@
+/** @cdc/postgres (in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@cdc/postgres';

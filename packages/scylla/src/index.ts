@@ -1,0 +1,2 @@
+/** @cdc/scylla (in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@cdc/scylla';

@@ -1,0 +1,2 @@
+/** @cdc/sqlserver (in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@cdc/sqlserver';

@@ -1,0 +1,10 @@
+/**
+ * @cdc/testkit — what cdc's own tests and authors of custom adapters test with: a real embedded
+ * PostgreSQL harness (one server per run, one database per test file), the adapter contract suite,
+ * and fakes of documented HTTP APIs that cannot run here (labelled as such).
+ * @packageDocumentation
+ */
+export type { EmbeddedPostgresOptions, EmbeddedPostgresServer } from './embedded-postgres-server.js';
+export { startEmbeddedPostgres, freePort } from './embedded-postgres-server.js';
+export type { TestDatabase } from './test-database.js';
+export { createTestDatabase, useTestDatabase, testServerUrl } from './test-database.js';

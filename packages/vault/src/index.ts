@@ -1,0 +1,2 @@
+/** @cdc/vault (in progress). @packageDocumentation */
+export const PACKAGE_NAME = '@cdc/vault';
