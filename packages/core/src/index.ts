@@ -30,3 +30,4 @@ export type {
 export { defineCapabilities } from './connector.js';
 export type { CdcErrorCode, CdcErrorOptions } from './errors.js';
 export { CdcError, isCdcError, redactUrl } from './errors.js';
+export * from './config/index.js';

@@ -1,0 +1,41 @@
+/** The configuration file: schema, loading, `${ENV}` interpolation, secret references, JSON Schema. */
+export type {
+  CdcConfig,
+  ConnectionConfig,
+  PipelineConfig,
+  PipelineTableConfig,
+  ReconcileConfig,
+  ReconcileAlgorithm,
+} from './config-schema.js';
+export {
+  cdcConfigSchema,
+  connectionSchema,
+  pipelineSchema,
+  pipelineTableSchema,
+  reconcileSchema,
+  metricsSchema,
+  algorithmSchema,
+  tableNameSchema,
+  configNameSchema,
+} from './config-schema.js';
+export type { ConfigIssue, ParseConfigOptions, ResolvedConfig } from './config-load.js';
+export {
+  ConfigError,
+  parseConfig,
+  loadConfigFile,
+  resolveConfigSecrets,
+  configJsonSchema,
+  formatConfigPath,
+  formatConfigIssue,
+} from './config-load.js';
+export type { SecretResolver } from './config-secrets.js';
+export {
+  envSecretResolver,
+  fileSecretResolver,
+  defaultSecretResolvers,
+  resolveSecret,
+  parseSecretReference,
+} from './config-secrets.js';
+export type { MissingVariable } from './config-interpolate.js';
+export { interpolateEnv, interpolateString } from './config-interpolate.js';
+export { parseTableName, splitQualifiedName, formatTableName } from './table-name.js';
