@@ -8,3 +8,11 @@ export type { EmbeddedPostgresOptions, EmbeddedPostgresServer } from './embedded
 export { startEmbeddedPostgres, freePort } from './embedded-postgres-server.js';
 export type { TestDatabase } from './test-database.js';
 export { createTestDatabase, useTestDatabase, testServerUrl } from './test-database.js';
+export {
+  VaultFake,
+  type VaultFakeFailure,
+  type VaultFakeOptions,
+  type VaultFakeRequest,
+  type VaultFakeState,
+  type VaultFakeTokenOptions,
+} from './fakes/vault-fake.js';
