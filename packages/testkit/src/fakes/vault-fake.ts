@@ -154,7 +154,7 @@ export class VaultFake {
     });
     const { port } = server.address() as AddressInfo;
     const scheme = options.tls ? 'https' : 'http';
-    fake = new VaultFake(
+    const fake = new VaultFake(
       server,
       `${scheme}://127.0.0.1:${port}`,
       rootToken,
