@@ -16,3 +16,12 @@ export {
   type VaultFakeState,
   type VaultFakeTokenOptions,
 } from './fakes/vault-fake.js';
+export {
+  KafkaConnectFake,
+  DEFAULT_FAKE_PLUGINS,
+  type FakeConnectorPlugin,
+  type FakeConnector,
+  type InjectedFailure,
+  type KafkaConnectFakeOptions,
+  type RecordedRequest,
+} from './fakes/kafka-connect-fake.js';
