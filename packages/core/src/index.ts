@@ -30,4 +30,22 @@ export type {
 export { defineCapabilities } from './connector.js';
 export type { CdcErrorCode, CdcErrorOptions } from './errors.js';
 export { CdcError, isCdcError, redactUrl } from './errors.js';
+export {
+  NULL_MARKER,
+  canonicalText,
+  canonicalNumeric,
+  canonicalJson,
+  compareUtf8,
+  utf8Length,
+  lengthPrefixed,
+  bytesToHex,
+  daysFromCivil,
+  floorToPrecision,
+  describeType,
+} from './canonical.js';
+export type { RowHasher } from './hashing.js';
+export { createRowHasher, keyString, rowString, addHashes, combineHalfSums } from './hashing.js';
+export type { ComparisonPolicy } from './compare.js';
+export { compareValues, hasTolerance, hashOptionsOf } from './compare.js';
 export * from './config/index.js';
+export * from './replication/index.js';
