@@ -185,3 +185,30 @@ describe('configJsonSchema', () => {
     expect(schema.required).toEqual(['connections']);
   });
 });
+
+describe('pipelines of both modes', () => {
+  it('accepts kafka-connect pipelines (validated further by @cdc/kafka-connect) next to embedded ones', () => {
+    const config = parseConfig(
+      `connections: { a: { url: postgres://h/db } }
+pipelines:
+  - { name: embedded, source: a, target: a, tables: [t] }
+  - { name: scaled, mode: kafka-connect, source: { type: sqlserver }, target: { url: x } }
+`,
+      { env: {} },
+    );
+    expect(config.pipelines.map((p) => p.name)).toEqual(['embedded', 'scaled']);
+  });
+
+  it('points at the real mistake inside a pipeline, not at the union', () => {
+    const lines = issuesOf(() =>
+      parseConfig(
+        'connections: { a: { url: postgres://h/db } }\npipelines:\n  - { name: p, source: a, target: a, tables: [t], mode: stream, extra: 1 }\n',
+        {
+          source: 'c.yaml',
+          env: {},
+        },
+      ),
+    );
+    expect(lines[0]).toMatch(/^c\.yaml:3:5 pipelines\[0\]: unknown key "extra"/);
+  });
+});

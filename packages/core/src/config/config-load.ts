@@ -82,6 +82,26 @@ function locate(
   return {};
 }
 
+/**
+ * Replaces a union failure by the issues of the branch the input was most likely meant for (the one
+ * that did not fail on its shape or its `mode`), so messages point at the real mistake.
+ */
+function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ ...issue, path }];
+    const score = (branch: readonly z.core.$ZodIssue[]) =>
+      branch.reduce(
+        (n, i) =>
+          n + (i.path.length === 0 && i.code === 'invalid_type' ? 1000 : i.path[0] === 'mode' ? 100 : 1),
+        0,
+      );
+    const best = [...issue.errors].sort((a, b) => score(a) - score(b))[0]!;
+    if (score(best) >= 1000) return [{ ...issue, path }];
+    return flattenIssues(best, path);
+  });
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -92,7 +112,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
-      return 'expected a table name (schema.table) or {source, target?, key?, columns?, excludeColumns?}';
+      return issue.path.includes('tables')
+        ? 'expected a table name (schema.table) or {source, target?, key?, columns?, excludeColumns?}'
+        : 'expected a pipeline {name, source, target, tables} or {name, mode: kafka-connect, …}';
     default:
       return issue.message;
   }
@@ -143,7 +165,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Cdc
   ];
   const result = cdcConfigSchema.safeParse(value, { reportInput: true });
   if (!result.success) {
-    for (const issue of result.error.issues) {
+    for (const issue of flattenIssues(result.error.issues)) {
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
       issues.push({ path, message: describeIssue(issue), ...locate(doc, lines, path) });
     }

@@ -91,6 +91,19 @@ export const pipelineSchema = z
   })
   .meta({ description: 'A replication / reconciliation pipeline.' });
 
+/**
+ * A pipeline run by Kafka Connect (`mode: kafka-connect`). Only its name and mode are checked here;
+ * @cdc/kafka-connect validates the rest with its own schema (`cdc config validate` runs both).
+ */
+export const kafkaConnectPipelineStubSchema = z
+  .looseObject({
+    name: configNameSchema,
+    mode: z.literal('kafka-connect'),
+  })
+  .meta({
+    description: 'A scale-out pipeline run by Kafka Connect; see docs/kafka-connect.md for its fields.',
+  });
+
 /** Scheduled reconciliation and its defaults. */
 export const reconcileSchema = z.strictObject({
   schedule: z
@@ -121,7 +134,7 @@ export const cdcConfigSchema = z
     connections: z
       .record(configNameSchema, connectionSchema)
       .meta({ description: 'Named database connections.' }),
-    pipelines: z.array(pipelineSchema).default([]),
+    pipelines: z.array(z.union([pipelineSchema, kafkaConnectPipelineStubSchema])).default([]),
     reconcile: reconcileSchema.optional(),
     metrics: metricsSchema.optional(),
     vault: z.looseObject({}).optional().meta({ description: 'HashiCorp Vault settings (see @cdc/vault).' }),
@@ -142,6 +155,7 @@ export const cdcConfigSchema = z
         });
       }
       seen.add(pipeline.name);
+      if (pipeline.mode === 'kafka-connect') return;
       for (const side of ['source', 'target'] as const) {
         if (!(pipeline[side] in config.connections)) {
           ctx.addIssue({
@@ -162,8 +176,15 @@ export const cdcConfigSchema = z
 export type CdcConfig = z.infer<typeof cdcConfigSchema>;
 /** One connection of a {@link CdcConfig}. */
 export type ConnectionConfig = z.infer<typeof connectionSchema>;
-/** One pipeline of a {@link CdcConfig}. */
+/** One embedded-mode pipeline of a {@link CdcConfig} (replicated by `cdc replicate` or the worker). */
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
+/** A `mode: kafka-connect` pipeline, as far as core validates it. */
+export type KafkaConnectPipelineStub = z.infer<typeof kafkaConnectPipelineStubSchema>;
+
+/** The embedded-mode pipelines of a configuration (Kafka Connect pipelines are operated by `cdc connectors`). */
+export function embeddedPipelines(config: CdcConfig): PipelineConfig[] {
+  return config.pipelines.filter((p): p is PipelineConfig => p.mode !== 'kafka-connect');
+}
 /** One table entry of a pipeline. */
 export type PipelineTableConfig = z.infer<typeof pipelineTableSchema>;
 /** The `reconcile` block. */

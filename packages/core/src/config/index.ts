@@ -3,12 +3,15 @@ export type {
   CdcConfig,
   ConnectionConfig,
   PipelineConfig,
+  KafkaConnectPipelineStub,
   PipelineTableConfig,
   ReconcileConfig,
   ReconcileAlgorithm,
 } from './config-schema.js';
 export {
   cdcConfigSchema,
+  embeddedPipelines,
+  kafkaConnectPipelineStubSchema,
   connectionSchema,
   pipelineSchema,
   pipelineTableSchema,
