@@ -203,6 +203,11 @@ export interface ChangeOptions {
   signal?: AbortSignal;
   /** Upper bound on events per batch (a source transaction larger than this is split). */
   maxBatchEvents?: number;
+  /**
+   * End the iteration once every change available when it started has been yielded (`cdc replicate
+   * --once`) instead of waiting for new ones. Default `false`.
+   */
+  untilCaughtUp?: boolean;
 }
 
 /** A consistent snapshot of one table: its rows and the position to stream from afterwards. */
@@ -217,6 +222,12 @@ export interface Snapshot {
 export interface ChangeSource extends ScanSource {
   snapshot(table: TableSchema, options?: { signal?: AbortSignal; batchRows?: number }): Promise<Snapshot>;
   changes(options: ChangeOptions): AsyncIterable<ChangeBatch>;
+  /**
+   * Tells the source that everything up to and including `position` of `partition` is committed in the
+   * target, so it may release it (advance a replication slot, forget log). Called only after the sink's
+   * transaction holding that position has committed; optional for sources that retain nothing.
+   */
+  acknowledge?(partition: string, position: Position): Promise<void>;
 }
 
 /** How a source table lands in the target. */

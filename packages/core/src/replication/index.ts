@@ -1,0 +1,27 @@
+/** The replication engine: pipelines, transforms, retry policy (ARCHITECTURE §7). */
+export type {
+  PipelineTable,
+  BatchLimits,
+  PipelineEvent,
+  PipelineOptions,
+  PipelineResult,
+} from './pipeline.js';
+export {
+  runPipeline,
+  snapshotPartition,
+  isSnapshotDone,
+  estimateBatchBytes,
+  SNAPSHOT_PARTITION_PREFIX,
+} from './pipeline.js';
+export type { MaskKind, TableTransformOptions, CompiledTransform } from './transforms.js';
+export { compileTransform, tableKey } from './transforms.js';
+export type { RetryPolicy } from './retry.js';
+export {
+  defaultRetryPolicy,
+  backoffDelay,
+  isTransientError,
+  describeError,
+  abortableSleep,
+} from './retry.js';
+export type { QueueLimits } from './bounded-queue.js';
+export { BoundedQueue } from './bounded-queue.js';
