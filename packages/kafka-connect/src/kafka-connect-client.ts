@@ -472,7 +472,7 @@ export class KafkaConnectClient {
     if (status === 409) {
       return new CdcError(
         'UPSTREAM_ERROR',
-        `Could not ${what}: the Connect cluster is rebalancing ${where}${suffix}.`,
+        `Could not ${what}: the Connect cluster is rebalancing; ${where}${suffix}.`,
         {
           hint: 'Retried with backoff; if it persists, check that the workers agree on group.id and are not restarting in a loop.',
           transient: true,

@@ -167,6 +167,11 @@ export class KafkaConnectFake {
     this.#failures.push({ ...failure, remaining: failure.times ?? 1 });
   }
 
+  /** Drops failures injected with {@link failNext} that have not fired yet. */
+  clearFailures(): void {
+    this.#failures.length = 0;
+  }
+
   /** Makes validation of `connectorClass` report these per-field errors (until cleared with `{}`). */
   setValidationErrors(connectorClass: string, errors: Record<string, string[]>): void {
     this.#validationErrors.set(connectorClass, errors);
