@@ -1,2 +1,18 @@
-/** @cdc/postgres (in progress). @packageDocumentation */
-export const PACKAGE_NAME = '@cdc/postgres';
+/**
+ * @cdc/postgres — PostgreSQL for cdc: the replication target (sink, checkpoints, DDL, result store)
+ * and a source (scans, in-database canonical and native hashing, logical decoding).
+ * @packageDocumentation
+ */
+export type { PostgresConnectOptions } from './postgres-adapter.js';
+export { PostgresAdapter, connectPostgres, isTransientPostgresError } from './postgres-adapter.js';
+export { POSTGRES_PUSHDOWN_KINDS, canPushDown, canonicalValueSql } from './postgres-canonical-sql.js';
+export { quoteIdent, quoteLiteral, qualifiedName } from './postgres-sql.js';
+export type { NativeTypeInfo, MappedType } from './postgres-types.js';
+export { mapNativeType, nativeTypeFor, castTypeOf } from './postgres-types.js';
+export {
+  cdcTypes,
+  toPostgresText,
+  isoFromPostgres,
+  postgresFromIso,
+  parseArrayLiteral,
+} from './postgres-values.js';

@@ -1,0 +1,622 @@
+/**
+ * PostgreSQL as a {@link ScanSource}: introspection from `pg_catalog`, counts, key-range splits,
+ * keyset-paginated scans, batched lookups and canonical/native hash pushdown (one GROUP BY pass).
+ */
+import {
+  CdcError,
+  combineHalfSums,
+  defineCapabilities,
+  formatTableId,
+  isCdcError,
+  redactUrl,
+  type BucketSummary,
+  type Capabilities,
+  type Column,
+  type HashPlan,
+  type Key,
+  type KeyHash,
+  type Range,
+  type Row,
+  type ScanOptions,
+  type ScanSource,
+  type TableId,
+  type TableSchema,
+} from '@cdc/core';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import {
+  POSTGRES_PUSHDOWN_KINDS,
+  canPushDown,
+  canonicalColumnSql,
+  hexWordSql,
+  joinFieldsSql,
+} from './postgres-canonical-sql.js';
+import { Params, qualifiedName, quoteIdent } from './postgres-sql.js';
+import { castTypeOf, mapNativeType } from './postgres-types.js';
+import { cdcTypes, registerArrayOid, toPostgresText } from './postgres-values.js';
+
+/** How to reach PostgreSQL: a connection URL (the adapter owns its pool) or a pool you own. */
+export type PostgresConnectOptions =
+  { url: string; maxConnections?: number; applicationName?: string } | { pool: pg.Pool };
+
+const DEFAULT_BATCH_ROWS = 5_000;
+const LOOKUP_BATCH = 1_000;
+
+/** Session settings every cdc query relies on: text forms of instants and intervals, UTC. */
+const SESSION_SETUP =
+  "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)," +
+  " set_config('IntervalStyle', 'postgres', false), set_config('extra_float_digits', '1', false)";
+
+const configured = new WeakSet<pg.PoolClient>();
+
+/** Opens a {@link PostgresAdapter}. With `url`, the adapter creates and later closes its own pool. */
+export function connectPostgres(options: PostgresConnectOptions): PostgresAdapter {
+  if ('pool' in options) return new PostgresAdapter(options.pool, false);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 8,
+    application_name: options.applicationName ?? 'cdc',
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  return new PostgresAdapter(pool, true, options.url);
+}
+
+/** A table's native details the adapter needs beyond {@link TableSchema}. */
+interface ColumnSql {
+  column: Column;
+  quoted: string;
+  cast: string;
+  /** Expression ordering the column canonically (`COLLATE "C"` for text). */
+  order: string;
+}
+
+/**
+ * PostgreSQL source and reconciliation target.
+ *
+ * @example
+ * ```ts
+ * const pg = connectPostgres({ url: 'postgres://cdc@localhost/app' });
+ * const schema = await pg.introspect({ schema: 'public', name: 'orders' });
+ * for await (const rows of pg.scan(schema, { batchRows: 10_000 })) console.log(rows.length);
+ * await pg.close();
+ * ```
+ */
+export class PostgresAdapter implements ScanSource {
+  readonly dialect = 'postgres';
+  readonly capabilities: Capabilities = defineCapabilities({
+    exactCount: true,
+    estimatedCount: true,
+    orderedScan: true,
+    hashPushdown: true,
+    pushdownKinds: POSTGRES_PUSHDOWN_KINDS,
+    nativeHashFamily: 'postgres',
+    intRangeBuckets: true,
+  });
+  /** Kysely over the same pool, for typed queries on cdc's own tables (`cdc_meta`). */
+  readonly db: Kysely<unknown>;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #url: string | undefined;
+  #closed = false;
+
+  constructor(pool: pg.Pool, ownsPool: boolean, url?: string) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.#url = url;
+    this.db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  /** The underlying pool (shared with {@link db}). */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  /** Checks out a client with cdc's session settings applied. */
+  async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (cause) {
+      throw new CdcError(
+        'CONNECTION_FAILED',
+        `cannot connect to PostgreSQL${this.#url ? ` at ${redactUrl(this.#url)}` : ''}: ${(cause as Error).message}`,
+        {
+          cause,
+          transient: true,
+          hint: 'check the URL, credentials and that the server accepts connections',
+        },
+      );
+    }
+    if (!configured.has(client)) {
+      try {
+        await client.query(SESSION_SETUP);
+      } catch (cause) {
+        client.release(cause as Error);
+        throw cause;
+      }
+      configured.add(client);
+    }
+    return client;
+  }
+
+  /** Runs one query with cdc's value decoding and returns its rows. */
+  async query<T extends Row = Row>(text: string, values: unknown[] = []): Promise<T[]> {
+    const client = await this.connect();
+    try {
+      const result = await client.query<T>({ text, values, types: cdcTypes });
+      return result.rows;
+    } finally {
+      client.release();
+    }
+  }
+
+  async introspect(table: TableId, options: { key?: string[] } = {}): Promise<TableSchema> {
+    const schemaName = table.schema ?? 'public';
+    const [rel] = await this.query<{ oid: number }>(
+      `SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+      [schemaName, table.name],
+    );
+    if (!rel) {
+      const similar = await this.query<{ name: string }>(
+        `SELECT n.nspname || '.' || c.relname AS name FROM pg_catalog.pg_class c
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE lower(c.relname) = lower($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') LIMIT 3`,
+        [table.name],
+      );
+      throw new CdcError(
+        'TABLE_NOT_FOUND',
+        `table ${formatTableId({ ...table, schema: schemaName })} does not exist`,
+        {
+          hint: similar.length
+            ? `names are exact (case-sensitive); did you mean ${similar.map((s) => s.name).join(', ')}?`
+            : 'check the schema and table name (they are case-sensitive) and the database in the URL',
+        },
+      );
+    }
+    const cols = await this.query<{
+      name: string;
+      notnull: boolean;
+      formatted: string;
+      typname: string;
+      typtype: string;
+      typmod: number;
+      elem_typname: string | null;
+      elem_typtype: string | null;
+      array_oid: number | null;
+      collation: string | null;
+    }>(
+      `SELECT a.attname AS name, a.attnotnull AS notnull, format_type(a.atttypid, a.atttypmod) AS formatted,
+              COALESCE(bt.typname, t.typname) AS typname, COALESCE(bt.typtype, t.typtype) AS typtype,
+              CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
+              et.typname AS elem_typname, et.typtype AS elem_typtype,
+              CASE WHEN COALESCE(bt.typcategory, t.typcategory) = 'A' THEN COALESCE(bt.oid, t.oid) END AS array_oid,
+              CASE WHEN a.attcollation <> 0 THEN co.collname END AS collation
+         FROM pg_catalog.pg_attribute a
+         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+         LEFT JOIN pg_catalog.pg_type et ON COALESCE(bt.typcategory, t.typcategory) = 'A'
+                                         AND et.oid = COALESCE(bt.typelem, t.typelem)
+         LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+        WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum`,
+      [rel.oid],
+    );
+    const columns: Column[] = cols.map((c) => {
+      if (c.array_oid !== null) registerArrayOid(Number(c.array_oid));
+      const mapped = mapNativeType(
+        {
+          typname: c.typname,
+          typtype: c.typtype,
+          typmod: Number(c.typmod),
+          elemTypname: c.elem_typname,
+          elemTyptype: c.elem_typtype,
+          formatted: c.formatted,
+        },
+        { ...table, schema: schemaName },
+        c.name,
+      );
+      const column: Column = {
+        name: c.name,
+        type: mapped.type,
+        nativeType: c.formatted,
+        nullable: !c.notnull,
+      };
+      if (mapped.length !== undefined) column.length = mapped.length;
+      if (mapped.fixedLength) column.fixedLength = true;
+      if (c.collation !== null) column.collation = c.collation;
+      return column;
+    });
+    const constraints = await this.query<{ contype: string; columns: string[] }>(
+      `SELECT con.contype, array_agg(a.attname ORDER BY k.ord)::text[] AS columns
+         FROM pg_catalog.pg_constraint con
+         CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+        WHERE con.conrelid = $1 AND con.contype IN ('p', 'u')
+        GROUP BY con.oid, con.contype ORDER BY con.contype, con.oid`,
+      [rel.oid],
+    );
+    const pk = constraints.find((c) => c.contype === 'p')?.columns;
+    const uniqueKeys = constraints.filter((c) => c.contype === 'u').map((c) => c.columns);
+    let primaryKey = options.key ?? pk;
+    if (!primaryKey || primaryKey.length === 0) {
+      throw new CdcError(
+        'NO_PRIMARY_KEY',
+        `table ${formatTableId({ ...table, schema: schemaName })} has no primary key`,
+        {
+          hint: uniqueKeys.length
+            ? `give a key explicitly, e.g. one of the unique constraints: ${uniqueKeys.map((u) => u.join(', ')).join(' | ')}`
+            : 'add a primary key, or give the key columns explicitly (`key` in the table mapping)',
+        },
+      );
+    }
+    primaryKey = [...primaryKey];
+    for (const k of primaryKey) {
+      if (!columns.some((c) => c.name === k)) {
+        throw new CdcError(
+          'COLUMN_NOT_FOUND',
+          `key column ${JSON.stringify(k)} is not in ${formatTableId(table)}`,
+          {
+            hint: `columns are: ${columns.map((c) => c.name).join(', ')}`,
+          },
+        );
+      }
+    }
+    const schema: TableSchema = { id: { ...table, schema: schemaName }, columns, primaryKey };
+    if (uniqueKeys.length) schema.uniqueKeys = uniqueKeys;
+    return schema;
+  }
+
+  async count(table: TableSchema, range?: Range): Promise<bigint> {
+    const params = new Params();
+    const where = this.#rangeSql(table, range, params);
+    const [row] = await this.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${qualifiedName(table.id)} t WHERE ${where}`,
+      params.values,
+    );
+    return BigInt(row?.n ?? 0);
+  }
+
+  async estimateCount(table: TableSchema): Promise<bigint> {
+    const [row] = await this.query<{ n: string | null }>(
+      `SELECT CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END AS n
+         FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)`,
+      [qualifiedName(table.id)],
+    );
+    if (row?.n !== null && row?.n !== undefined) return BigInt(row.n);
+    // Never analyzed: fall back to the exact count rather than guessing.
+    return this.count(table);
+  }
+
+  async splits(table: TableSchema, n: number): Promise<Range[]> {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new CdcError('INVALID_ARGUMENT', `splits(): n must be a positive integer, got ${n}`);
+    }
+    if (n === 1) return [{ kind: 'key' }];
+    const keys = this.#keyColumns(table);
+    const order = keys.map((k) => k.order).join(', ');
+    const select = keys.map((k) => `t.${k.quoted}`).join(', ');
+    const estimate = await this.estimateCount(table);
+    // Boundaries from an ordered sample: exact quantiles for small tables, a block sample for large ones.
+    const target = n * 64;
+    const sample =
+      estimate <= 200_000n
+        ? `SELECT ${select} FROM ${qualifiedName(table.id)} t ORDER BY ${order}`
+        : `SELECT ${select} FROM ${qualifiedName(table.id)} t TABLESAMPLE SYSTEM (${Math.min(
+            100,
+            (100 * target * 4) / Number(estimate),
+          ).toFixed(6)}) ORDER BY ${order}`;
+    const client = await this.connect();
+    const rows: Row[] = [];
+    try {
+      const cursor = client.query(new Cursor(sample, [], { types: cdcTypes }));
+      try {
+        for (;;) {
+          const batch = (await cursor.read(10_000)) as Row[];
+          if (batch.length === 0) break;
+          rows.push(...batch);
+          // Keep memory bounded on huge small-estimate tables: thin the list as it grows.
+          if (rows.length > target * 64) {
+            const thinned = rows.filter((_, i) => i % 2 === 0);
+            rows.length = 0;
+            rows.push(...thinned);
+          }
+        }
+      } finally {
+        await cursor.close();
+      }
+    } finally {
+      client.release();
+    }
+    const bounds: Key[] = [];
+    for (let i = 1; i < n; i++) {
+      const row = rows[Math.floor((i * rows.length) / n)];
+      if (!row) continue;
+      const key = table.primaryKey.map((k) => row[k]);
+      const last = bounds[bounds.length - 1];
+      if (!last || JSON.stringify(toJsonable(last)) !== JSON.stringify(toJsonable(key))) bounds.push(key);
+    }
+    if (bounds.length === 0) return [{ kind: 'key' }];
+    const ranges: Range[] = [{ kind: 'key', upper: bounds[0]! }];
+    for (let i = 1; i < bounds.length; i++)
+      ranges.push({ kind: 'key', lower: bounds[i - 1]!, upper: bounds[i]! });
+    ranges.push({ kind: 'key', lower: bounds[bounds.length - 1]! });
+    return ranges;
+  }
+
+  async *scan(table: TableSchema, options: ScanOptions = {}): AsyncIterable<Row[]> {
+    const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    const keys = this.#keyColumns(table);
+    const wanted = this.#columnsFor(table, options.columns);
+    const hidden = keys.map((k, i) => `t.${k.quoted}::text AS "__cdc_k${i}"`);
+    const order = keys.map((k) => k.order).join(', ');
+    let after: (string | null)[] | undefined;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const params = new Params();
+      const where = [this.#rangeSql(table, options.range, params)];
+      if (after) {
+        const values = after.map((v, i) => params.add(v, keys[i]!.cast));
+        where.push(`(${order}) > (${values.join(', ')})`);
+      }
+      const sql =
+        `SELECT ${wanted.map((c) => `t.${quoteIdent(c)}`).join(', ')}, ${hidden.join(', ')}` +
+        ` FROM ${qualifiedName(table.id)} t WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${batchRows}`;
+      const rows = await this.query(sql, params.values);
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      after = keys.map((_, i) => last[`__cdc_k${i}`] as string | null);
+      for (const row of rows) for (let i = 0; i < keys.length; i++) delete row[`__cdc_k${i}`];
+      yield rows;
+      if (rows.length < batchRows) return;
+    }
+  }
+
+  async lookup(table: TableSchema, keys: Key[], columns?: string[]): Promise<Row[]> {
+    const keyCols = this.#keyColumns(table);
+    const wanted = this.#columnsFor(table, columns);
+    const out: Row[] = [];
+    for (let start = 0; start < keys.length; start += LOOKUP_BATCH) {
+      const chunk = keys.slice(start, start + LOOKUP_BATCH);
+      const params = new Params();
+      const arrays = keyCols.map((k, i) =>
+        params.add(
+          chunk.map((key) => toPostgresText(key[i], k.column.type)),
+          'text[]',
+        ),
+      );
+      const keyList = keyCols.map((_, i) => `c${i}`).join(', ');
+      const sql =
+        `SELECT ${wanted.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${qualifiedName(table.id)} t` +
+        ` WHERE (${keyCols.map((k) => `t.${k.quoted}`).join(', ')}) IN (SELECT ${keyCols
+          .map((k, i) => `k.c${i}::${k.cast}`)
+          .join(', ')} FROM unnest(${arrays.join(', ')}) AS k(${keyList}))`;
+      out.push(...(await this.query(sql, params.values)));
+    }
+    return out;
+  }
+
+  async summarize(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]> {
+    const params = new Params();
+    const { digest, bucket } = this.#hashSql(table, plan, params);
+    const where = this.#rangeSql(table, range, params);
+    const sql =
+      `SELECT b, count(*) AS n, sum(${hexWordSql('h', 1)}) AS hi, sum(${hexWordSql('h', 9)}) AS lo FROM (` +
+      `SELECT ${bucket} AS b, ${digest} AS h FROM ${qualifiedName(table.id)} t WHERE ${where}) s GROUP BY b ORDER BY b`;
+    const rows = await this.query<{ b: string | number; n: string; hi: string; lo: string }>(
+      sql,
+      params.values,
+    );
+    return rows.map((r) => ({
+      bucket: Number(r.b),
+      count: Number(r.n),
+      sum: combineHalfSums(BigInt(r.hi), BigInt(r.lo)),
+    }));
+  }
+
+  async *keyHashes(
+    table: TableSchema,
+    plan: HashPlan,
+    buckets: number[],
+    range?: Range,
+  ): AsyncIterable<KeyHash[]> {
+    if (buckets.length === 0) return;
+    const params = new Params();
+    const { digest, bucket } = this.#hashSql(table, plan, params);
+    const where = [this.#rangeSql(table, range, params)];
+    if (plan.bucketing.kind === 'int-range') {
+      // Index range scans: one key interval per bucket.
+      const { column, start, width } = plan.bucketing;
+      const col = `t.${quoteIdent(column)}`;
+      where.push(
+        `(${buckets
+          .map((b) => {
+            const lo = start + BigInt(b) * width;
+            return `(${col} >= ${params.add(lo.toString(), 'numeric')} AND ${col} < ${params.add((lo + width).toString(), 'numeric')})`;
+          })
+          .join(' OR ')})`,
+      );
+    }
+    where.push(`${bucket} = ANY(${params.add(buckets, 'bigint[]')})`);
+    const keySelect = table.primaryKey.map((k, i) => `t.${quoteIdent(k)} AS "__cdc_k${i}"`).join(', ');
+    const sql = `SELECT ${keySelect}, ${digest} AS h FROM ${qualifiedName(table.id)} t WHERE ${where.join(' AND ')}`;
+    const client = await this.connect();
+    try {
+      const cursor = client.query(new Cursor(sql, params.values, { types: cdcTypes }));
+      try {
+        for (;;) {
+          const rows = (await cursor.read(DEFAULT_BATCH_ROWS)) as Row[];
+          if (rows.length === 0) break;
+          yield rows.map((r) => ({
+            key: table.primaryKey.map((_, i) => r[`__cdc_k${i}`]),
+            hash: r.h as string,
+          }));
+        }
+      } finally {
+        await cursor.close();
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Kysely's destroy() ends the pool: only for a pool this adapter created.
+    if (this.#ownsPool) await this.db.destroy().catch(() => undefined);
+  }
+
+  /** `digest` (hex) and `bucket` SQL of a hash plan over alias `t`. */
+  #hashSql(table: TableSchema, plan: HashPlan, params: Params): { digest: string; bucket: string } {
+    const byName = new Map(table.columns.map((c) => [c.name, c]));
+    const col = (name: string): Column => {
+      const c = byName.get(name);
+      if (!c) {
+        throw new CdcError(
+          'COLUMN_NOT_FOUND',
+          `column ${JSON.stringify(name)} of the hash plan is not in ${formatTableId(table.id)}`,
+        );
+      }
+      return c;
+    };
+    const keyCols = plan.key.map(col);
+    const valueCols = plan.columns.map(col);
+    let digest: string;
+    let keyHash: string;
+    if (plan.mode === 'native') {
+      const native = (c: Column) => {
+        const v = `t.${quoteIdent(c.name)}`;
+        // json has no hash opclass; its text is the same on two identically typed PostgreSQL sides.
+        return /^json(\[\])?$/.test(c.nativeType) ? `${v}::text` : v;
+      };
+      const rowHash = `hash_record_extended(ROW(${[...keyCols, ...valueCols].map(native).join(', ')}), 0)`;
+      digest = `lpad(to_hex(${rowHash}), 16, '0')`;
+      keyHash = `(hash_record_extended(ROW(${keyCols.map(native).join(', ')}), 0) & 4294967295)`;
+    } else {
+      for (const c of [...keyCols, ...valueCols]) {
+        if (!canPushDown(c.type)) {
+          throw new CdcError(
+            'INVALID_ARGUMENT',
+            `column ${JSON.stringify(c.name)} (${c.nativeType}) cannot be hashed in PostgreSQL in canonical mode`,
+            {
+              hint: 'hash this table client-side (capabilities.pushdownKinds lists what the pushdown supports)',
+            },
+          );
+        }
+      }
+      const opts = (c: Column) => plan.columnOptions?.[c.name] ?? {};
+      const keyString = joinFieldsSql(keyCols.map((c) => canonicalColumnSql(c, opts(c))));
+      const rowString = joinFieldsSql([keyString, ...valueCols.map((c) => canonicalColumnSql(c, opts(c)))]);
+      digest = `md5(${rowString})`;
+      keyHash = hexWordSql(`md5(${keyString})`, 1);
+    }
+    let bucket: string;
+    switch (plan.bucketing.kind) {
+      case 'key-hash':
+        bucket = `(${keyHash} % ${params.add(plan.bucketing.modulus, 'bigint')})`;
+        break;
+      case 'int-range': {
+        const c = `t.${quoteIdent(col(plan.bucketing.column).name)}`;
+        const start = params.add(plan.bucketing.start.toString(), 'numeric');
+        const width = params.add(plan.bucketing.width.toString(), 'numeric');
+        bucket = `floor((${c} - ${start}) / ${width})::bigint`;
+        break;
+      }
+      case 'token':
+        throw new CdcError('INVALID_ARGUMENT', 'token bucketing is computed client-side on PostgreSQL', {
+          hint: 'use key-hash or int-range bucketing for PostgreSQL pushdown',
+        });
+    }
+    return { digest, bucket };
+  }
+
+  #keyColumns(table: TableSchema): ColumnSql[] {
+    const byName = new Map(table.columns.map((c) => [c.name, c]));
+    return table.primaryKey.map((name) => {
+      const column = byName.get(name);
+      if (!column)
+        throw new CdcError('COLUMN_NOT_FOUND', `key column ${JSON.stringify(name)} is not in the schema`);
+      const quoted = quoteIdent(name);
+      let cast = castTypeOf(column.nativeType);
+      let order = `t.${quoted}`;
+      if (column.type.kind === 'text') {
+        if (['text', 'character varying', 'bpchar', 'name'].includes(cast)) order = `t.${quoted} COLLATE "C"`;
+        else {
+          // enums, citext … order by their text under byte order, like every other engine.
+          order = `(t.${quoted})::text COLLATE "C"`;
+          cast = 'text';
+        }
+      }
+      return { column, quoted, cast, order };
+    });
+  }
+
+  #columnsFor(table: TableSchema, columns?: string[]): string[] {
+    if (!columns) return table.columns.map((c) => c.name);
+    const known = new Set(table.columns.map((c) => c.name));
+    for (const c of columns) {
+      if (!known.has(c)) {
+        throw new CdcError(
+          'COLUMN_NOT_FOUND',
+          `column ${JSON.stringify(c)} is not in ${formatTableId(table.id)}`,
+        );
+      }
+    }
+    return [...new Set([...table.primaryKey, ...columns])];
+  }
+
+  /** SQL predicate (over alias `t`) of a range; `TRUE` without one. */
+  #rangeSql(table: TableSchema, range: Range | undefined, params: Params): string {
+    if (!range) return 'TRUE';
+    switch (range.kind) {
+      case 'key': {
+        const keys = this.#keyColumns(table);
+        const order = `(${keys.map((k) => k.order).join(', ')})`;
+        const bound = (key: Key) =>
+          `(${keys.map((k, i) => params.add(toPostgresText(key[i], k.column.type), k.cast)).join(', ')})`;
+        const parts: string[] = [];
+        if (range.lower) parts.push(`${order} >= ${bound(range.lower)}`);
+        if (range.upper) parts.push(`${order} < ${bound(range.upper)}`);
+        return parts.length ? parts.join(' AND ') : 'TRUE';
+      }
+      case 'hash': {
+        const plan: HashPlan = {
+          key: table.primaryKey,
+          columns: [],
+          mode: 'canonical',
+          bucketing: { kind: 'key-hash', modulus: range.modulus },
+        };
+        const { bucket } = this.#hashSql(table, plan, params);
+        return `${bucket} = ${params.add(range.remainder, 'bigint')}`;
+      }
+      case 'token':
+        throw new CdcError(
+          'INVALID_ARGUMENT',
+          'token ranges apply to Scylla/Cassandra tables, not PostgreSQL',
+          {
+            hint: 'split PostgreSQL tables with splits() (key ranges) or hash ranges',
+          },
+        );
+    }
+  }
+}
+
+function toJsonable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toJsonable);
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+/** True when an error is PostgreSQL's "query canceled"/"admin shutdown" class (for retries). */
+export function isTransientPostgresError(error: unknown): boolean {
+  if (isCdcError(error)) return error.transient;
+  const code = (error as { code?: string } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (/^08/.test(code) || ['40001', '40P01', '57P01', '57P02', '57P03'].includes(code))
+  );
+}
