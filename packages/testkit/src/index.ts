@@ -25,3 +25,4 @@ export {
   type KafkaConnectFakeOptions,
   type RecordedRequest,
 } from './fakes/kafka-connect-fake.js';
+export * from './contract/index.js';
