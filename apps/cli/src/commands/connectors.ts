@@ -1,0 +1,215 @@
+/**
+ * `cdc connectors render|deploy|status|pause|resume|restart|delete|scale`: scale-out mode, operated
+ * from the same configuration file as the embedded mode. Thin: parse options, load the config, call
+ * @cdc/kafka-connect, print.
+ */
+import type { Command } from 'commander';
+import {
+  KafkaConnectClient,
+  maskSecrets,
+  parseKafkaConnectConfig,
+  renderConnectors,
+  type ConnectorDefinition,
+  type ConnectorStatus,
+  type KafkaSettings,
+} from '@cdc/kafka-connect';
+import { CdcError } from '@cdc/core';
+
+/** What the connectors command needs from the program that hosts it. */
+export interface ConnectorsCommandDeps {
+  /** Loads and interpolates a configuration file (the CLI's own loader). */
+  loadConfig(path: string): Promise<unknown>;
+  /** Output for results. Default: process.stdout. */
+  stdout?: (text: string) => void;
+  /** Output for notices. Default: process.stderr. */
+  stderr?: (text: string) => void;
+  /** Builds the REST client. Default: {@link KafkaConnectClient.fromSettings}. */
+  createClient?: (kafka: KafkaSettings) => KafkaConnectClient;
+  /** Records a non-zero exit code (e.g. a failed connector in `status`). Default: process.exitCode. */
+  setExitCode?: (code: number) => void;
+}
+
+interface CommonOptions {
+  config: string;
+  pipeline?: string;
+  role?: string;
+  json?: boolean;
+}
+
+const ROLES = ['source', 'sink'] as const;
+
+function selectRole(connectors: ConnectorDefinition[], role: string | undefined): ConnectorDefinition[] {
+  if (role === undefined) return connectors;
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new CdcError('INVALID_ARGUMENT', `--role must be source or sink, got "${role}".`);
+  }
+  return connectors.filter((c) => c.role === role);
+}
+
+function formatStatus(status: ConnectorStatus): string {
+  const lines = [
+    `${status.name}  ${status.connector.state}  (${status.type ?? 'unknown'}, worker ${status.connector.worker_id})`,
+  ];
+  if (status.connector.trace) lines.push(`  connector trace: ${status.connector.trace.split('\n')[0] ?? ''}`);
+  for (const t of status.tasks) {
+    lines.push(`  task ${t.id}  ${t.state}  ${t.worker_id}`);
+    if (t.trace) lines.push(`    trace: ${t.trace.split('\n')[0] ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Registers `connectors` and its subcommands on a commander program.
+ *
+ * @example
+ * ```ts
+ * const program = new Command('cdc');
+ * registerConnectorsCommand(program, { loadConfig });
+ * await program.parseAsync(process.argv);
+ * ```
+ */
+export function registerConnectorsCommand(program: Command, deps: ConnectorsCommandDeps): Command {
+  const out = deps.stdout ?? ((text: string) => void process.stdout.write(text));
+  const err = deps.stderr ?? ((text: string) => void process.stderr.write(text));
+  const setExitCode = deps.setExitCode ?? ((code: number) => void (process.exitCode = code));
+  const createClient =
+    deps.createClient ?? ((kafka: KafkaSettings) => KafkaConnectClient.fromSettings(kafka));
+
+  async function load(options: CommonOptions) {
+    const raw = await deps.loadConfig(options.config);
+    const config = parseKafkaConnectConfig(raw, options.config);
+    const connectors = selectRole(renderConnectors(config, options.pipeline), options.role);
+    return { config, connectors };
+  }
+
+  async function each(
+    options: CommonOptions,
+    run: (client: KafkaConnectClient, connector: ConnectorDefinition) => Promise<string>,
+    order: 'forward' | 'reverse' = 'forward',
+  ): Promise<void> {
+    const { config, connectors } = await load(options);
+    const client = createClient(config.kafka);
+    const list = order === 'forward' ? connectors : [...connectors].reverse();
+    for (const connector of list) out(`${await run(client, connector)}\n`);
+  }
+
+  const connectors = program
+    .command('connectors')
+    .description(
+      'Scale-out mode: render, deploy and operate the Kafka Connect connectors of kafka-connect pipelines',
+    );
+
+  const withCommon = (cmd: Command, roles = true): Command => {
+    cmd
+      .requiredOption('-c, --config <file>', 'configuration file')
+      .option('-p, --pipeline <name>', 'only this pipeline (default: every kafka-connect pipeline)');
+    if (roles) cmd.option('--role <role>', 'only the source or the sink connector');
+    return cmd;
+  };
+
+  withCommon(connectors.command('render'), true)
+    .description('print the connector configs as a JSON array of {name, config} (the REST payloads)')
+    .option('--show-secrets', 'print resolved secret values instead of masking them')
+    .action(async (options: CommonOptions & { showSecrets?: boolean }) => {
+      const { connectors: list } = await load(options);
+      const shown = options.showSecrets ? list : list.map(maskSecrets);
+      out(
+        `${JSON.stringify(
+          shown.map((c) => ({ name: c.name, config: c.config })),
+          null,
+          2,
+        )}\n`,
+      );
+    });
+
+  withCommon(connectors.command('deploy'))
+    .description('check plugins, validate, then create or update each connector (idempotent)')
+    .action(async (options: CommonOptions) => {
+      await each(options, async (client, c) => {
+        const result = await client.deploy(c);
+        return `${result.name}: ${result.action}`;
+      });
+    });
+
+  withCommon(connectors.command('status'))
+    .description('show the state of each connector and its tasks (exit code 1 if any failed)')
+    .option('--json', 'print JSON')
+    .action(async (options: CommonOptions) => {
+      const { config, connectors: list } = await load(options);
+      const client = createClient(config.kafka);
+      const statuses: (ConnectorStatus | { name: string; deployed: false })[] = [];
+      for (const c of list) {
+        const deployed = await client.getConfig(c.name);
+        statuses.push(deployed ? await client.status(c.name) : { name: c.name, deployed: false });
+      }
+      const failed = statuses.some(
+        (s) =>
+          'connector' in s && (s.connector.state === 'FAILED' || s.tasks.some((t) => t.state === 'FAILED')),
+      );
+      if (options.json) out(`${JSON.stringify(statuses, null, 2)}\n`);
+      else
+        for (const s of statuses) out(`${'connector' in s ? formatStatus(s) : `${s.name}  NOT DEPLOYED`}\n`);
+      if (failed) {
+        err('Some connectors or tasks failed; `cdc connectors restart` restarts the failed ones.\n');
+        setExitCode(1);
+      }
+    });
+
+  // Pause the source first so the sink drains what is already in Kafka; resume the sink first.
+  withCommon(connectors.command('pause'))
+    .description('pause connectors (sources first)')
+    .action(async (options: CommonOptions) => {
+      await each(options, async (client, c) => (await client.pause(c.name), `${c.name}: pause requested`));
+    });
+
+  withCommon(connectors.command('resume'))
+    .description('resume connectors (sinks first)')
+    .action(async (options: CommonOptions) => {
+      await each(
+        options,
+        async (client, c) => (await client.resume(c.name), `${c.name}: resume requested`),
+        'reverse',
+      );
+    });
+
+  withCommon(connectors.command('restart'))
+    .description('restart connectors and their failed tasks')
+    .option('--all-tasks', 'restart every task, not only failed ones')
+    .action(async (options: CommonOptions & { allTasks?: boolean }) => {
+      await each(options, async (client, c) => {
+        const status = await client.restart(c.name, { includeTasks: true, onlyFailed: !options.allTasks });
+        const restarting = status
+          ? status.tasks.filter((t) => t.state === 'RESTARTING').map((t) => t.id)
+          : [];
+        const connectorRestarting = status?.connector.state === 'RESTARTING';
+        return `${c.name}: restart requested (connector ${connectorRestarting ? 'restarting' : 'kept'}, tasks restarting: ${restarting.length > 0 ? restarting.join(', ') : 'none'})`;
+      });
+    });
+
+  withCommon(connectors.command('delete'))
+    .description('delete connectors (offsets stay in Kafka; redeploying resumes from them)')
+    .action(async (options: CommonOptions) => {
+      await each(
+        options,
+        async (client, c) => `${c.name}: ${(await client.delete(c.name)) ? 'deleted' : 'not deployed'}`,
+      );
+    });
+
+  withCommon(connectors.command('scale'), false)
+    .description('set tasks.max of the sink (default) or the source connector')
+    .argument('<tasks>', 'tasks.max', (value: string) => {
+      if (!/^[1-9]\d*$/.test(value)) {
+        throw new CdcError('INVALID_ARGUMENT', `tasks must be a positive integer, got "${value}".`);
+      }
+      return Number(value);
+    })
+    .option('--role <role>', 'source or sink', 'sink')
+    .action(async (tasks: number, options: CommonOptions) => {
+      await each(options, async (client, c) => {
+        const result = await client.scale(c.name, tasks);
+        return `${result.name}: tasks.max=${tasks} (${result.action})`;
+      });
+    });
+
+  return connectors;
+}
