@@ -16,3 +16,18 @@ export {
   postgresFromIso,
   parseArrayLiteral,
 } from './postgres-values.js';
+export type { PostgresSinkOptions } from './postgres-sink.js';
+export { PostgresSink, SOFT_DELETE_COLUMN, SOFT_DELETE_AT_COLUMN } from './postgres-sink.js';
+export { META_SCHEMA, META_MIGRATIONS, migrateMeta } from './postgres-migrations.js';
+export type {
+  ResultStore,
+  MetaDatabase,
+  NewRun,
+  RunRecord,
+  RunDetail,
+  TableResultInput,
+  TableResultRecord,
+  DifferenceSample,
+  RepairRecordInput,
+} from './postgres-result-store.js';
+export { PostgresResultStore, toStoredJson } from './postgres-result-store.js';

@@ -1,6 +1,6 @@
 import { describeScanSourceContract, useTestDatabase } from '@cdc/testkit';
 import pg from 'pg';
-import { connectPostgres } from '../src/index.js';
+import { PostgresSink, connectPostgres } from '../src/index.js';
 import { createContractTable } from './fixtures.js';
 
 const db = useTestDatabase();
@@ -15,5 +15,9 @@ describeScanSourceContract('postgres', {
     } finally {
       await client.end();
     }
+  },
+  sink: {
+    openSink: async () => PostgresSink.open({ url: db().url }),
+    openTarget: async () => connectPostgres({ url: db().url }),
   },
 });
