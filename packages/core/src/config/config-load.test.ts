@@ -182,7 +182,8 @@ describe('configJsonSchema', () => {
     expect(Object.keys(properties)).toEqual(
       expect.arrayContaining(['connections', 'pipelines', 'reconcile', 'metrics', 'vault', 'kafka']),
     );
-    expect(schema.required).toEqual(['connections']);
+    expect(schema.required ?? []).toEqual([]);
+    expect(schema.additionalProperties).toBe(false);
   });
 });
 

@@ -133,6 +133,7 @@ export const cdcConfigSchema = z
     $schema: z.string().optional(),
     connections: z
       .record(configNameSchema, connectionSchema)
+      .default({})
       .meta({ description: 'Named database connections.' }),
     pipelines: z.array(z.union([pipelineSchema, kafkaConnectPipelineStubSchema])).default([]),
     reconcile: reconcileSchema.optional(),
