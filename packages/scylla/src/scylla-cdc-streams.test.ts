@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkRetention,
+  decodeGroupPosition,
+  decodeStartPosition,
+  encodeGroupPosition,
+  encodeStartPosition,
+  generationsFrom,
+  groupStreams,
+  initialCursor,
+  linkGenerations,
+  nextWindow,
+  timeuuidMicros,
+  vnodeOfStream,
+} from './scylla-cdc-streams.js';
+
+/** A stream id with a given vnode index in bits 4–25 of the second half (plus noise elsewhere). */
+function stream(token: bigint, vnode: number, noise = 0): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, token);
+  v.setBigUint64(8, (BigInt(noise) << 26n) | (BigInt(vnode) << 4n) | 0x1n);
+  return b;
+}
+
+describe('stream ids → vnode groups', () => {
+  it('reads the vnode index from bits 4–25 of the low half', () => {
+    expect(vnodeOfStream(stream(5n, 0))).toBe(0);
+    expect(vnodeOfStream(stream(-5n, 12345, 77))).toBe(12345);
+    expect(vnodeOfStream(stream(0n, 0x3fffff, 0xfff))).toBe(0x3fffff);
+    // a stream id from the Scylla docs: its low half 0x54529ac8169dfb93 → bits 4–25
+    const doc = Buffer.from('365fd1a9ae34373954529ac8169dfb93', 'hex');
+    expect(vnodeOfStream(doc)).toBe(Number((0x169dfb93n & 0x3fffff0n) >> 4n));
+    expect(() => vnodeOfStream(new Uint8Array(8))).toThrow(/16 bytes/);
+  });
+
+  it('groups a generation by vnode and chunks big groups', () => {
+    const gen = {
+      startMs: 1000,
+      streams: [stream(1n, 2), stream(9n, 1), stream(3n, 2), stream(4n, 2), stream(7n, 1)],
+    };
+    const groups = groupStreams('ks.t', gen, { tablets: false, maxStreamsPerQuery: 2 });
+    const byId = Object.fromEntries(groups.map((g) => [g.id, g.streams.map(vnodeOfStream)]));
+    expect(byId).toEqual({ 'ks.t#1000#v1': [1, 1], 'ks.t#1000#v2.0': [2, 2], 'ks.t#1000#v2.1': [2] });
+    expect(groups.flatMap((g) => g.streams)).toHaveLength(5);
+  });
+
+  it('chunks tablet streams in token order with stable ids', () => {
+    const gen = { startMs: 5, streams: [stream(3n, 0), stream(1n, 0), stream(2n, 0)] };
+    const a = groupStreams('ks.t', gen, { tablets: true, maxStreamsPerQuery: 2 });
+    const b = groupStreams(
+      'ks.t',
+      { ...gen, streams: [...gen.streams].reverse() },
+      { tablets: true, maxStreamsPerQuery: 2 },
+    );
+    expect(a.map((g) => g.id)).toEqual(b.map((g) => g.id));
+    expect(a.map((g) => g.streams.length)).toEqual([2, 1]);
+  });
+});
+
+describe('generations', () => {
+  it('links generations to their successor and drops duplicates', () => {
+    const gens = linkGenerations([
+      { startMs: 300, streams: [] },
+      { startMs: 100, streams: [] },
+      { startMs: 300, streams: [] },
+      { startMs: 200, streams: [] },
+    ]);
+    expect(gens.map((g) => [g.startMs, g.endMs])).toEqual([
+      [100, 200],
+      [200, 300],
+      [300, undefined],
+    ]);
+  });
+
+  it('skips generations that ended before the start point', () => {
+    const gens = linkGenerations([100, 200, 300].map((startMs) => ({ startMs, streams: [] })));
+    expect(generationsFrom(gens, 150).map((g) => g.startMs)).toEqual([100, 200, 300]);
+    expect(generationsFrom(gens, 199).map((g) => g.startMs)).toEqual([200, 300]);
+    expect(generationsFrom(gens, 10_000).map((g) => g.startMs)).toEqual([300]);
+  });
+
+  it('starts a new generation group at the generation start, an old one at the table start', () => {
+    const [g1, g2] = linkGenerations([
+      { startMs: 100, streams: [stream(1n, 1)] },
+      { startMs: 500, streams: [stream(1n, 1)] },
+    ]);
+    const [a] = groupStreams('ks.t', g1!, { tablets: false, maxStreamsPerQuery: 10 });
+    const [b] = groupStreams('ks.t', g2!, { tablets: false, maxStreamsPerQuery: 10 });
+    expect(initialCursor(a!, undefined, 250)).toEqual({ g: 100, w: 250 });
+    expect(initialCursor(b!, undefined, 250)).toEqual({ g: 500, w: 499 });
+    expect(initialCursor(b!, encodeGroupPosition({ g: 500, w: 777 }), 250)).toEqual({ g: 500, w: 777 });
+  });
+});
+
+describe('windows and confidence', () => {
+  const opts = { windowMs: 30_000, confidenceMs: 30_000 };
+
+  it('reads a full window once it is older than the confidence delay', () => {
+    expect(nextWindow(0, { ...opts, nowMs: 100_000 })).toEqual({ kind: 'read', startMs: 0, endMs: 30_000 });
+  });
+
+  it('shortens the window to what is readable now', () => {
+    expect(nextWindow(0, { ...opts, nowMs: 40_000 })).toEqual({ kind: 'read', startMs: 0, endMs: 10_000 });
+  });
+
+  it('waits while nothing is past the confidence delay', () => {
+    expect(nextWindow(10_000, { ...opts, nowMs: 40_000 })).toEqual({ kind: 'wait', untilMs: 40_001 });
+    expect(nextWindow(10_000, { ...opts, nowMs: 39_000 })).toEqual({ kind: 'wait', untilMs: 40_001 });
+  });
+
+  it('never crosses the generation end and closes after reading its last millisecond', () => {
+    expect(nextWindow(0, { ...opts, nowMs: 1_000_000, generationEndMs: 20_000 })).toEqual({
+      kind: 'read',
+      startMs: 0,
+      endMs: 19_999,
+    });
+    expect(nextWindow(19_999, { ...opts, nowMs: 1_000_000, generationEndMs: 20_000 })).toEqual({
+      kind: 'closed',
+    });
+  });
+
+  it('reads an old generation one final time only after the confidence delay passed its end', () => {
+    // generation ended at 20 s, now is 45 s: 19_999 + 30_000 > 45_000 → only up to 15 s readable
+    expect(nextWindow(10_000, { ...opts, nowMs: 45_000, generationEndMs: 20_000 })).toEqual({
+      kind: 'read',
+      startMs: 10_000,
+      endMs: 15_000,
+    });
+  });
+
+  it('with zero confidence, reads up to now', () => {
+    expect(nextWindow(5, { windowMs: 1000, confidenceMs: 0, nowMs: 10 })).toEqual({
+      kind: 'read',
+      startMs: 5,
+      endMs: 10,
+    });
+  });
+});
+
+describe('retention (TTL) gaps', () => {
+  const where = { table: 'ks.t', group: 'g', resnapshot: 'cdc snapshot --table ks.t' };
+  it('passes inside the TTL and fails clearly outside it', () => {
+    expect(() => checkRetention(1_000_000, 1_000_000 + 86_400_000, 86_400, where)).not.toThrow();
+    expect(() => checkRetention(999_999, 1_000_000 + 86_400_000, 86_400, where)).toThrow(
+      expect.objectContaining({
+        code: 'RETENTION_GAP',
+        hint: 'Take a new snapshot of the table: cdc snapshot --table ks.t',
+      }),
+    );
+  });
+  it('ttl 0 means rows never expire', () => {
+    expect(() => checkRetention(0, 10 ** 13, 0, where)).not.toThrow();
+  });
+});
+
+describe('positions', () => {
+  it('round-trip and reject foreign strings', () => {
+    const p = { g: 1, w: 2, t: 'abc' };
+    expect(decodeGroupPosition(encodeGroupPosition(p))).toEqual(p);
+    expect(decodeGroupPosition(encodeGroupPosition({ g: 1, w: 2 }))).toEqual({ g: 1, w: 2 });
+    expect(decodeStartPosition(encodeStartPosition(42))).toBe(42);
+    expect(() => decodeGroupPosition('0/1234')).toThrow(/Not a ScyllaDB CDC position/);
+    expect(() => decodeStartPosition('{"v":1}')).toThrow(/snapshot position/);
+  });
+
+  it('reads microseconds from a timeuuid', () => {
+    // 2020-01-01T00:00:00.000Z as a v1 uuid: ticks = (ms*10_000) + 0x01b21dd213814000
+    const ticks = 1577836800000n * 10_000n + 0x01b21dd213814000n + 1234n * 10n;
+    const h = ticks.toString(16).padStart(15, '0');
+    const uuid = `${h.slice(7)}-${h.slice(3, 7)}-1${h.slice(0, 3)}-8000-000000000000`;
+    expect(timeuuidMicros(uuid)).toBe(1577836800000n * 1000n + 1234n);
+    expect(() => timeuuidMicros('550e8400-e29b-41d4-a716-446655440000')).toThrow(/time-based/);
+  });
+});
