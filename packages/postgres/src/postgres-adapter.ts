@@ -130,6 +130,9 @@ export class PostgresAdapter implements ScanSource {
       );
     }
     if (!configured.has(client)) {
+      // A backend killed while the client is checked out emits 'error' besides failing the query;
+      // the failed query reports it, the pool discards the client on release.
+      client.on('error', () => undefined);
       try {
         await client.query(SESSION_SETUP);
       } catch (cause) {
