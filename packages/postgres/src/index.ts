@@ -31,3 +31,4 @@ export type {
   RepairRecordInput,
 } from './postgres-result-store.js';
 export { PostgresResultStore, toStoredJson } from './postgres-result-store.js';
+export * from './postgres-change-source.js';

@@ -1,0 +1,612 @@
+/**
+ * PostgreSQL as a {@link ChangeSource}: logical decoding through a replication slot with the built-in
+ * `pgoutput` plugin, read by SQL polling (`pg_logical_slot_peek_binary_changes`) and released with
+ * `pg_replication_slot_advance` only after the sink committed, so a crash replays instead of losing.
+ * The first snapshot uses the snapshot the slot exported at its consistent point.
+ */
+import {
+  CdcError,
+  redactUrl,
+  type BucketSummary,
+  type ChangeBatch,
+  type ChangeEvent,
+  type ChangeOptions,
+  type ChangeSource,
+  type HashPlan,
+  type Key,
+  type KeyHash,
+  type Position,
+  type Range,
+  type Row,
+  type ScanOptions,
+  type Snapshot,
+  type TableId,
+  type TableSchema,
+} from '@cdc/core';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { connectPostgres, type PostgresAdapter } from './postgres-adapter.js';
+import { qualifiedName, quoteIdent } from './postgres-sql.js';
+import { cdcTypes } from './postgres-values.js';
+
+/** Options of {@link PostgresChangeSource}. */
+export interface PostgresChangeSourceOptions {
+  /** Connection URL of the source database (the user needs REPLICATION, or to be superuser). */
+  url: string;
+  /** Replication slot name (letters, digits, `_`; at most 63). */
+  slot: string;
+  /** Publication name. Default: the slot name. */
+  publication?: string;
+  /** Tables the publication must cover; set before the slot is created so no change is missed. */
+  tables: TableId[];
+  /** Changes requested per poll. Default 10,000. */
+  maxChangesPerPoll?: number;
+  /** Pause between polls that found nothing new, in ms. Default 200. */
+  pollIntervalMs?: number;
+  /** Receives operational warnings (e.g. inactive slots retaining WAL). Default: none. */
+  onWarning?: (message: string) => void;
+  /** Retained WAL of an inactive slot above which a warning is given, bytes. Default 1 GiB. */
+  retainedWalWarningBytes?: number;
+}
+
+/** A replication slot and how much WAL it keeps on the server. */
+export interface ReplicationSlotInfo {
+  slot: string;
+  plugin: string | null;
+  database: string | null;
+  active: boolean;
+  /** `reserved`, `extended`, `unreserved` or `lost` (WAL needed by the slot was removed). */
+  walStatus: string | null;
+  confirmedFlushLsn: string | null;
+  /** Bytes of WAL the server keeps for this slot. */
+  retainedBytes: bigint;
+}
+
+const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
+
+/** Parses `X/Y` into a comparable number. */
+export function parseLsn(lsn: string): bigint {
+  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn);
+  if (!m) throw new CdcError('INVALID_ARGUMENT', `not a PostgreSQL LSN: ${JSON.stringify(lsn)}`);
+  return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
+}
+
+/** Renders a number as `X/Y`. */
+export function formatLsn(value: bigint): string {
+  return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
+/**
+ * Positions are the transaction's commit end LSN (`X/Y`), or `X/Y#n` inside a transaction larger than
+ * `maxBatchEvents`, meaning "its first n changes are applied".
+ */
+export function parsePosition(position: Position): { lsn: bigint; applied?: number } {
+  const [lsn, applied] = position.split('#');
+  return applied === undefined ? { lsn: parseLsn(lsn!) } : { lsn: parseLsn(lsn!), applied: Number(applied) };
+}
+
+/** Lists replication slots of the server with the WAL each one retains. */
+export async function listReplicationSlots(adapter: PostgresAdapter): Promise<ReplicationSlotInfo[]> {
+  const rows = await adapter.query<{
+    slot_name: string;
+    plugin: string | null;
+    database: string | null;
+    active: boolean;
+    wal_status: string | null;
+    confirmed_flush_lsn: string | null;
+    retained: string | null;
+  }>(
+    `SELECT slot_name, plugin, database, active, wal_status, confirmed_flush_lsn::text,
+            pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained
+       FROM pg_catalog.pg_replication_slots ORDER BY slot_name`,
+  );
+  return rows.map((r) => ({
+    slot: r.slot_name,
+    plugin: r.plugin,
+    database: r.database,
+    active: r.active,
+    walStatus: r.wal_status,
+    confirmedFlushLsn: r.confirmed_flush_lsn,
+    retainedBytes: BigInt(r.retained ?? '0'),
+  }));
+}
+
+interface DecodedTxn {
+  endLsn: bigint;
+  commitTimeMicros: bigint;
+  events: ChangeEvent[];
+  rows: number;
+}
+
+/**
+ * Logical-decoding change source for PostgreSQL 14+ (`wal_level = logical`).
+ *
+ * @example
+ * ```ts
+ * const source = new PostgresChangeSource({ url, slot: 'cdc_sales', tables: [{ schema: 'public', name: 'orders' }] });
+ * await runPipeline({ name: 'sales', source, sink, tables: [{ table: { schema: 'public', name: 'orders' } }] });
+ * ```
+ */
+export class PostgresChangeSource implements ChangeSource {
+  readonly dialect = 'postgres';
+  readonly #o: Required<Omit<PostgresChangeSourceOptions, 'onWarning'>> &
+    Pick<PostgresChangeSourceOptions, 'onWarning'>;
+  readonly #adapter: PostgresAdapter;
+  #ready: Promise<void> | undefined;
+  /** Replication connection holding the snapshot exported at slot creation, until streaming starts. */
+  #exporter: { client: pg.Client; snapshot: string; position: string } | undefined;
+  #slotClient: pg.Client | undefined;
+  #confirmed = 0n;
+  #closed = false;
+
+  constructor(options: PostgresChangeSourceOptions) {
+    if (!SLOT_NAME.test(options.slot)) {
+      throw new CdcError('CONFIG_INVALID', `invalid replication slot name ${JSON.stringify(options.slot)}`, {
+        hint: 'use 1–63 lowercase letters, digits or underscores',
+      });
+    }
+    this.#o = {
+      publication: options.slot,
+      maxChangesPerPoll: 10_000,
+      pollIntervalMs: 200,
+      retainedWalWarningBytes: 1024 ** 3,
+      ...options,
+    };
+    this.#adapter = connectPostgres({ url: options.url, applicationName: `cdc-source:${options.slot}` });
+  }
+
+  get capabilities() {
+    return this.#adapter.capabilities;
+  }
+
+  /** The slot this source reads. */
+  get slot(): string {
+    return this.#o.slot;
+  }
+
+  introspect(table: TableId, options?: { key?: string[] }): Promise<TableSchema> {
+    return this.#adapter.introspect(table, options);
+  }
+  count(table: TableSchema, range?: Range): Promise<bigint> {
+    return this.#adapter.count(table, range);
+  }
+  splits(table: TableSchema, n: number): Promise<Range[]> {
+    return this.#adapter.splits(table, n);
+  }
+  scan(table: TableSchema, options?: ScanOptions): AsyncIterable<Row[]> {
+    return this.#adapter.scan(table, options);
+  }
+  lookup(table: TableSchema, keys: Key[], columns?: string[]): Promise<Row[]> {
+    return this.#adapter.lookup(table, keys, columns);
+  }
+  summarize(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]> {
+    return this.#adapter.summarize(table, plan, range);
+  }
+  keyHashes(table: TableSchema, plan: HashPlan, buckets: number[], range?: Range): AsyncIterable<KeyHash[]> {
+    return this.#adapter.keyHashes(table, plan, buckets, range);
+  }
+
+  /** Slots of the source server and the WAL they retain. */
+  slots(): Promise<ReplicationSlotInfo[]> {
+    return listReplicationSlots(this.#adapter);
+  }
+
+  /** Creates (or extends) the publication and creates the slot if missing. Idempotent. */
+  ensure(): Promise<void> {
+    this.#ready ??= this.#ensure().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #ensure(): Promise<void> {
+    const pub = this.#o.publication;
+    const [existing] = await this.#adapter.query<{ oid: number }>(
+      'SELECT oid FROM pg_catalog.pg_publication WHERE pubname = $1',
+      [pub],
+    );
+    const tables = this.#o.tables.map((t) => qualifiedName(t));
+    if (!existing) {
+      await this.#adapter.query(`CREATE PUBLICATION ${quoteIdent(pub)} FOR TABLE ${tables.join(', ')}`);
+    } else {
+      const have = await this.#adapter.query<{ schemaname: string; tablename: string }>(
+        'SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE pubname = $1',
+        [pub],
+      );
+      const missing = this.#o.tables.filter(
+        (t) => !have.some((h) => h.schemaname === (t.schema ?? 'public') && h.tablename === t.name),
+      );
+      if (missing.length > 0) {
+        await this.#adapter.query(
+          `ALTER PUBLICATION ${quoteIdent(pub)} ADD TABLE ${missing.map((t) => qualifiedName(t)).join(', ')}`,
+        );
+      }
+    }
+    const [slot] = await this.#slotRows();
+    if (slot) {
+      this.#confirmed = slot.confirmed_flush_lsn ? parseLsn(slot.confirmed_flush_lsn) : 0n;
+      await this.#warnAboutSlots();
+      return;
+    }
+    // A replication connection exports the snapshot matching the slot's consistent point exactly.
+    // `replication` is a node-pg client option missing from @types/pg.
+    const config: pg.ClientConfig & { replication: 'database' } = {
+      connectionString: this.#o.url,
+      replication: 'database',
+    };
+    const client = new pg.Client(config);
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const result = await client.query<{ consistent_point: string; snapshot_name: string }>(
+        `CREATE_REPLICATION_SLOT ${quoteIdent(this.#o.slot)} LOGICAL pgoutput (SNAPSHOT 'export')`,
+      );
+      const row = result.rows[0]!;
+      this.#exporter = { client, snapshot: row.snapshot_name, position: row.consistent_point };
+      this.#confirmed = parseLsn(row.consistent_point);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    await this.#warnAboutSlots();
+  }
+
+  async #slotRows() {
+    return this.#adapter.query<{
+      confirmed_flush_lsn: string | null;
+      wal_status: string | null;
+      plugin: string;
+      database: string;
+    }>(
+      `SELECT confirmed_flush_lsn::text, wal_status, plugin, database
+         FROM pg_catalog.pg_replication_slots WHERE slot_name = $1`,
+      [this.#o.slot],
+    );
+  }
+
+  async #warnAboutSlots(): Promise<void> {
+    if (!this.#o.onWarning) return;
+    for (const s of await this.slots()) {
+      if (
+        !s.active &&
+        s.slot !== this.#o.slot &&
+        s.retainedBytes >= BigInt(this.#o.retainedWalWarningBytes)
+      ) {
+        this.#o.onWarning(
+          `replication slot ${s.slot} is inactive and retains ${s.retainedBytes} bytes of WAL; ` +
+            `drop it if no consumer needs it (cdc replicate --drop-slot, or SELECT pg_drop_replication_slot('${s.slot}'))`,
+        );
+      }
+    }
+  }
+
+  async snapshot(
+    table: TableSchema,
+    options: { signal?: AbortSignal; batchRows?: number } = {},
+  ): Promise<Snapshot> {
+    await this.ensure();
+    const client = await this.#adapter.connect();
+    let position: string;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (this.#exporter) {
+        await client.query(`SET TRANSACTION SNAPSHOT '${this.#exporter.snapshot.replace(/'/g, "''")}'`);
+        position = this.#exporter.position;
+      } else {
+        // No exported snapshot any more: stream from the slot's confirmed point. Changes after it are
+        // applied again over this later snapshot, which converges because every change is a full-row
+        // upsert or a delete by key, applied in commit order.
+        const [slot] = await this.#slotRows();
+        position = slot?.confirmed_flush_lsn ?? formatLsn(this.#confirmed);
+      }
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw error;
+    }
+    const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+    const batchRows = options.batchRows ?? 5_000;
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    };
+    async function* rows(): AsyncIterable<Row[]> {
+      const cursor = client.query(
+        new Cursor(`SELECT ${columns} FROM ${qualifiedName(table.id)}`, [], { types: cdcTypes }),
+      );
+      try {
+        for (;;) {
+          options.signal?.throwIfAborted();
+          const chunk = (await cursor.read(batchRows)) as Row[];
+          if (chunk.length === 0) return;
+          yield chunk;
+        }
+      } finally {
+        await cursor.close();
+      }
+    }
+    return { partition: '*', position: formatLsn(parseLsn(position)), rows: rows(), close: release };
+  }
+
+  /** Releases the exported snapshot (its replication connection). Further snapshots use the slot position. */
+  async releaseExportedSnapshot(): Promise<void> {
+    const exporter = this.#exporter;
+    this.#exporter = undefined;
+    await exporter?.client.end().catch(() => undefined);
+  }
+
+  async *changes(options: ChangeOptions): AsyncIterable<ChangeBatch> {
+    await this.ensure();
+    await this.releaseExportedSnapshot();
+    const [slot] = await this.#slotRows();
+    const from = options.from.get('*');
+    if (!slot) {
+      throw new CdcError(
+        'RETENTION_GAP',
+        `replication slot ${this.#o.slot} does not exist any more${from ? `; changes after ${from} are lost` : ''}`,
+        { hint: 're-snapshot the pipeline tables (cdc snapshot --config <file>)' },
+      );
+    }
+    if (slot.wal_status === 'lost') {
+      throw new CdcError(
+        'RETENTION_GAP',
+        `replication slot ${this.#o.slot} lost WAL it needed (wal_status lost)`,
+        {
+          hint: 'raise max_slot_wal_keep_size, then re-snapshot the pipeline tables (cdc snapshot --config <file>)',
+        },
+      );
+    }
+    this.#confirmed = slot.confirmed_flush_lsn ? parseLsn(slot.confirmed_flush_lsn) : 0n;
+    const start = from ? parsePosition(from) : undefined;
+    if (start && start.lsn < this.#confirmed && start.applied === undefined) {
+      // Our checkpoint is behind what the slot already released: something else advanced the slot.
+      throw new CdcError(
+        'RETENTION_GAP',
+        `replication slot ${this.#o.slot} was advanced to ${formatLsn(this.#confirmed)}, past the pipeline's checkpoint ${from}`,
+        {
+          hint: 're-snapshot the pipeline tables (cdc snapshot --config <file>), and let one pipeline own the slot',
+        },
+      );
+    }
+    const wanted = new Map(options.tables.map((t) => [`${t.id.schema ?? 'public'}\u0000${t.id.name}`, t]));
+    const maxEvents = options.maxBatchEvents ?? 5_000;
+    if (options.untilCaughtUp) await this.#waitForFlush(options.signal);
+    let emittedLsn = start?.lsn ?? 0n;
+    let skipInTxn = start?.applied ?? 0;
+    // Emitted but not yet acknowledged transactions: a peek starts at the slot's confirmed point, so
+    // it must ask for that many more rows to get past them.
+    const unacked: { endLsn: bigint; rows: number }[] = [];
+    for (;;) {
+      if (options.signal?.aborted || this.#closed) return;
+      while (unacked.length > 0 && unacked[0]!.endLsn <= this.#confirmed) unacked.shift();
+      const limit = this.#o.maxChangesPerPoll + unacked.reduce((n, t) => n + t.rows, 0);
+      const { txns, rows } = await this.#peek(limit, wanted);
+      let fresh = 0;
+      for (const txn of txns) {
+        if (txn.endLsn < emittedLsn || (txn.endLsn === emittedLsn && skipInTxn === 0)) continue;
+        const resumed = txn.endLsn === emittedLsn ? skipInTxn : 0;
+        const events = txn.events.slice(resumed);
+        skipInTxn = 0;
+        fresh++;
+        unacked.push({ endLsn: txn.endLsn, rows: txn.rows });
+        const end = formatLsn(txn.endLsn);
+        for (let i = 0; i === 0 || i < events.length; i += maxEvents) {
+          const last = i + maxEvents >= events.length;
+          yield {
+            partition: '*',
+            position: last ? end : `${end}#${resumed + i + maxEvents}`,
+            events: events.slice(i, i + maxEvents),
+            commitTimeMicros: txn.commitTimeMicros,
+          };
+        }
+        emittedLsn = txn.endLsn;
+      }
+      if (rows >= limit) continue;
+      // A peek that returned less than asked saw every transaction committed before it started.
+      if (options.untilCaughtUp) return;
+      if (fresh === 0) await sleep(this.#o.pollIntervalMs, options.signal);
+    }
+  }
+
+  /**
+   * Decoding reads only flushed WAL; with `synchronous_commit = off` a commit can sit unflushed for up to
+   * three `wal_writer_delay`s. Waiting for the flush point to pass the insert point makes "caught up"
+   * mean every transaction committed before the call.
+   */
+  async #waitForFlush(signal?: AbortSignal): Promise<void> {
+    const [row] = await this.#adapter.query<{ lsn: string }>(
+      'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+    );
+    const target = parseLsn(row!.lsn);
+    for (;;) {
+      const [flushed] = await this.#adapter.query<{ lsn: string }>(
+        'SELECT pg_current_wal_flush_lsn()::text AS lsn',
+      );
+      if (parseLsn(flushed!.lsn) >= target || signal?.aborted) return;
+      await sleep(20, signal);
+    }
+  }
+
+  async #slotConnection(): Promise<pg.Client> {
+    if (this.#slotClient) return this.#slotClient;
+    const client = new pg.Client({
+      connectionString: this.#o.url,
+      application_name: `cdc-slot:${this.#o.slot}`,
+    });
+    client.on('error', () => {
+      if (this.#slotClient === client) this.#slotClient = undefined;
+    });
+    try {
+      await client.connect();
+    } catch (cause) {
+      throw new CdcError(
+        'CONNECTION_FAILED',
+        `cannot connect to the source PostgreSQL at ${redactUrl(this.#o.url)}: ${(cause as Error).message}`,
+        { cause, transient: true },
+      );
+    }
+    // Output functions run in this session: the same text forms as the adapter's scans.
+    await client.query(
+      "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)," +
+        " set_config('IntervalStyle', 'postgres', false), set_config('extra_float_digits', '1', false)",
+    );
+    this.#slotClient = client;
+    return client;
+  }
+
+  async #peek(
+    limit: number,
+    wanted: Map<string, TableSchema>,
+  ): Promise<{ txns: DecodedTxn[]; rows: number }> {
+    const client = await this.#slotConnection();
+    let result: pg.QueryResult<{ data: Buffer }>;
+    try {
+      result = await client.query<{ data: Buffer }>(
+        `SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2,
+           'proto_version', '1', 'publication_names', $3)`,
+        [this.#o.slot, limit, quoteIdent(this.#o.publication)],
+      );
+    } catch (error) {
+      if (this.#slotClient === client) {
+        this.#slotClient = undefined;
+        await client.end().catch(() => undefined);
+      }
+      throw error;
+    }
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.#o.publication] });
+    const txns: DecodedTxn[] = [];
+    let current: DecodedTxn | undefined;
+    for (const { data } of result.rows) {
+      const msg = plugin.parse(data);
+      switch (msg.tag) {
+        case 'relation':
+          // The library parses with node-pg's default (lossy) parsers; use cdc's exact text forms.
+          for (const column of msg.columns) column.parser = cdcTypes.getTypeParser(column.typeOid);
+          break;
+        case 'begin':
+          current = { endLsn: 0n, commitTimeMicros: msg.commitTime as bigint, events: [], rows: 0 };
+          break;
+        case 'commit':
+          if (current) {
+            current.endLsn = parseLsn(msg.commitEndLsn!);
+            txns.push(current);
+          }
+          current = undefined;
+          break;
+        case 'insert':
+        case 'update':
+        case 'delete':
+        case 'truncate':
+          if (current) current.events.push(...toEvents(msg, wanted));
+          break;
+        default:
+          break;
+      }
+      if (current) current.rows++;
+    }
+    return { txns, rows: result.rows.length };
+  }
+
+  async acknowledge(partition: string, position: Position): Promise<void> {
+    if (partition !== '*' || position.includes('#')) return;
+    const lsn = parseLsn(position);
+    if (lsn <= this.#confirmed) return;
+    const client = await this.#slotConnection();
+    await client.query('SELECT pg_replication_slot_advance($1, $2::pg_lsn)', [this.#o.slot, position]);
+    this.#confirmed = lsn;
+  }
+
+  /** Drops the slot and the publication (`cdc replicate --drop-slot`, pipeline removal). */
+  async dropSlot(): Promise<boolean> {
+    await this.releaseExportedSnapshot();
+    await this.#slotClient?.end().catch(() => undefined);
+    this.#slotClient = undefined;
+    this.#ready = undefined;
+    const [slot] = await this.#slotRows();
+    if (slot) await this.#adapter.query('SELECT pg_drop_replication_slot($1)', [this.#o.slot]);
+    await this.#adapter.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(this.#o.publication)}`);
+    return slot !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.releaseExportedSnapshot();
+    await this.#slotClient?.end().catch(() => undefined);
+    this.#slotClient = undefined;
+    await this.#adapter.close();
+  }
+}
+
+function pickKey(values: Record<string, unknown>, table: TableSchema): Row {
+  const key: Row = {};
+  for (const c of table.primaryKey) key[c] = values[c];
+  return key;
+}
+
+function definedOnly(values: Record<string, unknown>): { row: Row; partial: boolean } {
+  const row: Row = {};
+  let partial = false;
+  for (const [k, v] of Object.entries(values)) {
+    // Unchanged TOAST values arrive as "unchanged": leave the target's value alone.
+    if (v === undefined) partial = true;
+    else row[k] = v;
+  }
+  return { row, partial };
+}
+
+function toEvents(
+  msg: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete | Pgoutput.MessageTruncate,
+  wanted: Map<string, TableSchema>,
+): ChangeEvent[] {
+  const lookup = (r: Pgoutput.MessageRelation) => wanted.get(`${r.schema}\u0000${r.name}`);
+  if (msg.tag === 'truncate') {
+    return msg.relations.flatMap((r) => {
+      const t = lookup(r);
+      return t ? [{ op: 'delete-range' as const, table: t.id, prefix: {} }] : [];
+    });
+  }
+  const table = lookup(msg.relation);
+  if (!table) return [];
+  if (msg.tag === 'delete') {
+    const old = msg.key ?? msg.old;
+    if (!old) return [];
+    return [{ op: 'delete', table: table.id, key: pickKey(old, table) }];
+  }
+  const { row, partial } = definedOnly(msg.new);
+  const key = pickKey(row, table);
+  const events: ChangeEvent[] = [];
+  if (msg.tag === 'update') {
+    const old = msg.key ?? msg.old;
+    if (old) {
+      const oldKey = pickKey(old, table);
+      if (table.primaryKey.some((c) => oldKey[c] !== undefined && !sameValue(oldKey[c], key[c]))) {
+        events.push({ op: 'delete', table: table.id, key: oldKey });
+      }
+    }
+  }
+  events.push({ op: 'upsert', table: table.id, key, row, ...(partial ? { partial } : {}) });
+  return events;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(Buffer.from(b));
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
