@@ -32,3 +32,5 @@ export type {
 } from './postgres-result-store.js';
 export { PostgresResultStore, toStoredJson } from './postgres-result-store.js';
 export * from './postgres-change-source.js';
+export type { ApplyRepairOptions, ApplyRepairResult } from './postgres-repair.js';
+export { renderRepairSql, applyRepairPlan, renderLiteral } from './postgres-repair.js';

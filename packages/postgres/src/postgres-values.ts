@@ -199,6 +199,8 @@ export function toPostgresText(value: unknown, type: LogicalType): string | null
         return String(value);
       }
       return String(value);
+    case 'uuid':
+      return String(value).toLowerCase();
     case 'bool':
       return value === true || value === 't' || value === 'true' ? 't' : 'f';
     case 'date':

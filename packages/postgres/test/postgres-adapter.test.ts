@@ -203,7 +203,7 @@ describe('PostgresAdapter', () => {
         tm: { precision: 0 },
       },
       { ts: { precision: 0 } },
-    ]) {
+    ] as Record<string, ColumnHashOptions>[]) {
       const plan: HashPlan = {
         key: ['id'],
         columns: ['c', 't', 'ts', 'tm'],
