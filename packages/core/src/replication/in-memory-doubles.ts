@@ -181,6 +181,13 @@ export class InMemoryChangeSink implements ChangeSink {
           if (old) rows.set(k, { ...old, _cdc_deleted: true });
         } else rows.delete(k);
         result.deletes++;
+      } else {
+        for (const [k, r] of rows) {
+          if (Object.entries(e.prefix).every(([c, v]) => r[c] === v)) {
+            rows.delete(k);
+            result.deletes++;
+          }
+        }
       }
     }
     const cps = this.checkpointsByPipeline.get(pipeline) ?? new Map<string, Position>();

@@ -25,3 +25,4 @@ export {
 } from './retry.js';
 export type { QueueLimits } from './bounded-queue.js';
 export { BoundedQueue } from './bounded-queue.js';
+export { pipelineTables, replicationSlotName } from './pipeline-config.js';

@@ -92,6 +92,22 @@ describe('runPipeline (with in-memory test doubles)', () => {
     expect(isSnapshotDone(await sink.checkpoints('sales'), orders.id)).toBe(true);
   });
 
+  it('a requested re-snapshot replaces the table, dropping rows the target kept by mistake', async () => {
+    const { sink, base } = setup(3);
+    await runPipeline({ ...base, once: true });
+    sink.tables.get(JSON.stringify([null, 'sales', 'orders']))!.set('["stale"]', { id: 'stale' });
+    const again = await runPipeline({ ...base, mode: 'snapshot', resnapshot: [orders.id] });
+    expect(again.snapshots).toEqual([{ table: orders.id, rows: 3 }]);
+    expect(
+      sink
+        .rows(orders.id)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['1', '2', '3']);
+    // The other table was not touched.
+    expect(sink.rows(items.id)).toHaveLength(1);
+  });
+
   it('merges source transactions into sink batches by rows without splitting a transaction', async () => {
     const { source, sink, base } = setup(0);
     await runPipeline({ ...base, once: true });

@@ -344,12 +344,16 @@ class PipelineRun {
     const limit = pLimit(Math.max(1, this.#o.snapshotParallelism ?? 4));
     await Promise.all(
       todo.map((t) =>
-        limit(() => this.#retrying(`snapshot of ${formatTableId(t.source.id)}`, () => this.#snapshot(t))),
+        limit(() =>
+          this.#retrying(`snapshot of ${formatTableId(t.source.id)}`, () =>
+            this.#snapshot(t, forced.has(tableKey(t.source.id))),
+          ),
+        ),
       ),
     );
   }
 
-  async #snapshot(t: CompiledTransform): Promise<void> {
+  async #snapshot(t: CompiledTransform, replace: boolean): Promise<void> {
     const table = t.source.id;
     const snap = await this.#o.source.snapshot(t.source, {
       signal: this.#signal,
@@ -365,7 +369,10 @@ class PipelineRun {
       }
       const partition = snapshotPartition(table);
       const running = JSON.stringify({ state: 'running', position: snap.position } satisfies SnapshotState);
-      await this.#apply({ partition, position: running, events: [] });
+      // A requested re-snapshot replaces the table: rows deleted at the source while changes were lost
+      // (retention gap) must not survive. Its own transaction, so no reduction reorders it.
+      const clear: ChangeEvent[] = replace ? [t.event({ op: 'delete-range', table, prefix: {} })] : [];
+      await this.#apply({ partition, position: running, events: clear });
       let rows = 0;
       for await (const chunk of snap.rows) {
         for (let i = 0; i < chunk.length; i += this.#batch.maxRows) {
