@@ -397,9 +397,19 @@ export async function* assembleBatches(
   let current: ChangeRecord | undefined;
   let commitMicros: bigint | undefined;
   for await (const record of records) {
-    if (current && record.lsn !== current.lsn && !pairer.pending) {
-      yield { events, position: { lsn: current.lsn }, commitMicros };
-      events = [];
+    // Cut before processing `record`, once we know whether the previous one ended its transaction.
+    if (current && !pairer.pending) {
+      if (record.lsn !== current.lsn) {
+        yield { events, position: { lsn: current.lsn }, commitMicros };
+        events = [];
+      } else if (events.length >= options.maxEvents) {
+        yield {
+          events,
+          position: { lsn: current.lsn, seqval: current.seqval, operation: current.operation },
+          commitMicros,
+        };
+        events = [];
+      }
     }
     const floor = options.floors?.get(tableKey(record.table.id));
     current = record;
@@ -411,14 +421,6 @@ export async function* assembleBatches(
       continue;
     }
     events.push(...pairer.push(record));
-    if (events.length >= options.maxEvents && !pairer.pending) {
-      yield {
-        events,
-        position: { lsn: record.lsn, seqval: record.seqval, operation: record.operation },
-        commitMicros,
-      };
-      events = [];
-    }
   }
   if (current) yield { events, position: { lsn: current.lsn }, commitMicros };
 }
