@@ -115,8 +115,13 @@ export function keyString(row: Row, schema: TableSchema, plan: HashPlan): string
 
 /** The key string followed by `|` and the canonical text of each compared column, in plan order. */
 export function rowString(row: Row, schema: TableSchema, plan: HashPlan): string {
+  return keyString(row, schema, plan) + columnsString(row, schema, plan);
+}
+
+/** The part of the row string after the key string: `|<canonical text>` per compared column. */
+export function columnsString(row: Row, schema: TableSchema, plan: HashPlan): string {
   const { columns } = compile(schema, plan);
-  let s = keyString(row, schema, plan);
+  let s = '';
   for (const c of columns) s += `|${canonicalText(row[c.name], c.type, c.options)}`;
   return s;
 }

@@ -47,5 +47,27 @@ export type { RowHasher } from './hashing.js';
 export { createRowHasher, keyString, rowString, addHashes, combineHalfSums } from './hashing.js';
 export type { ComparisonPolicy } from './compare.js';
 export { compareValues, hasTolerance, hashOptionsOf } from './compare.js';
+export { compareKeys, compareKeyValues } from './key-order.js';
+export type { Partitioner } from './buckets.js';
+export { BucketAccumulator, bucketAssigner, digestRow, rangeFilter, tokenBucket } from './buckets.js';
+export { columnsString } from './hashing.js';
+export type {
+  DiffAlgorithm,
+  DiffOptions,
+  DiffProgressEvent,
+  DiffResult,
+  DiffSide,
+  Difference,
+  HashingUsed,
+  SideStats,
+} from './diff-types.js';
+export { DIFF_RESULT_VERSION } from './diff-types.js';
+export { diffTables } from './diff-engine.js';
+export type { RepairPlan, RepairPlanOptions, RepairStep } from './repair-plan.js';
+export { planRepair } from './repair-plan.js';
+export type { SeverityLevel, SeverityRule, SeverityThresholds } from './severity.js';
+export { DEFAULT_SEVERITY_THRESHOLDS, severityOf } from './severity.js';
+export type { RenderOptions } from './diff-render.js';
+export { renderDiffJson, renderDiffMarkdown, renderDiffText, toJsonSafe } from './diff-render.js';
 export * from './config/index.js';
 export * from './replication/index.js';

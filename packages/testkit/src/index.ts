@@ -26,3 +26,4 @@ export {
   type RecordedRequest,
 } from './fakes/kafka-connect-fake.js';
 export * from './contract/index.js';
+export { MemoryScanSource, type LazyRows, type MemoryScanSourceOptions } from './memory-scan-source.js';

@@ -1,0 +1,151 @@
+/**
+ * Client-side bucket assignment and bucket summaries, byte-for-byte what pushdown adapters compute in SQL
+ * (`docs/normalization.md`). Used by the engine for sides without pushdown and by test doubles.
+ */
+import { canonicalText } from './canonical.js';
+import type { Bucketing, BucketSummary, HashPlan, Range } from './connector.js';
+import { CdcError } from './errors.js';
+import { columnsString, combineHalfSums, keyString, type RowHasher } from './hashing.js';
+import type { LogicalType } from './logical-type.js';
+import type { Key, Row, TableSchema } from './schema.js';
+
+/** Maps a key tuple to its Murmur3 token (Scylla/Cassandra partitioner), for `token` bucketing. */
+export interface Partitioner {
+  tokenOf(key: Key): bigint;
+}
+
+/** Index of the token range holding `token`, given the sorted inclusive upper bounds `ends`. */
+export function tokenBucket(token: bigint, ends: readonly bigint[]): number {
+  let lo = 0;
+  let hi = ends.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (token <= (ends[mid] as bigint)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/**
+ * A function giving the bucket of a row under `bucketing`. `token` bucketing needs the side's partitioner.
+ */
+export function bucketAssigner(
+  schema: TableSchema,
+  plan: HashPlan,
+  hasher: RowHasher,
+  partitioner?: Partitioner,
+): (row: Row, keyText: string) => number {
+  const b: Bucketing = plan.bucketing;
+  switch (b.kind) {
+    case 'key-hash':
+      return (_row, keyText) => hasher.keyBucket(keyText, b.modulus);
+    case 'int-range': {
+      const type = schema.columns.find((c) => c.name === b.column)?.type as LogicalType;
+      return (row) => Number(floorDiv(BigInt(canonicalText(row[b.column], type)) - b.start, b.width));
+    }
+    case 'token': {
+      if (!partitioner) {
+        throw new CdcError('INVALID_ARGUMENT', 'token bucketing needs a partitioner for this side', {
+          hint: 'Pass `partitioner: { tokenOf }` for the side that is not token-partitioned.',
+        });
+      }
+      return (row) => tokenBucket(partitioner.tokenOf(plan.key.map((k) => row[k])), b.ends);
+    }
+  }
+}
+
+/** Whether `row` lies in `range` (client-side filter for sources that cannot filter natively). */
+export function rangeFilter(
+  schema: TableSchema,
+  range: Range | undefined,
+  hasher: RowHasher,
+  compare: (a: Key, b: Key) => number,
+  partitioner?: Partitioner,
+): (row: Row) => boolean {
+  if (!range) return () => true;
+  const key = schema.primaryKey;
+  const keyOf = (row: Row): Key => key.map((k) => row[k]);
+  switch (range.kind) {
+    case 'key':
+      return (row) => {
+        const k = keyOf(row);
+        return (
+          (range.lower === undefined || compare(k, range.lower) >= 0) &&
+          (range.upper === undefined || compare(k, range.upper) < 0)
+        );
+      };
+    case 'hash': {
+      const plan: HashPlan = {
+        key,
+        columns: [],
+        mode: 'canonical',
+        bucketing: { kind: 'key-hash', modulus: 1 },
+      };
+      return (row) => hasher.keyBucket(keyString(row, schema, plan), range.modulus) === range.remainder;
+    }
+    case 'token': {
+      if (!partitioner) {
+        throw new CdcError('INVALID_ARGUMENT', 'token ranges need a partitioner', {
+          hint: 'Only token-partitioned sources (or sides given a partitioner) accept token ranges.',
+        });
+      }
+      return (row) => {
+        const t = partitioner.tokenOf(keyOf(row));
+        return range.start < range.end
+          ? t > range.start && t <= range.end
+          : t > range.start || t <= range.end;
+      };
+    }
+  }
+}
+
+/** Accumulates count and 64-bit sum per bucket with number arithmetic, folding to bigint before overflow. */
+export class BucketAccumulator {
+  readonly #buckets = new Map<number, { count: number; hi: number; lo: number; carry: bigint }>();
+
+  /** Adds one row digest (32 hex digits) to `bucket`. */
+  add(bucket: number, digestHex: string): void {
+    let s = this.#buckets.get(bucket);
+    if (!s) {
+      s = { count: 0, hi: 0, lo: 0, carry: 0n };
+      this.#buckets.set(bucket, s);
+    }
+    s.count++;
+    s.hi += parseInt(digestHex.slice(0, 8), 16);
+    s.lo += parseInt(digestHex.slice(8, 16), 16);
+    // Sums of 32-bit halves stay exact in a double up to 2^21 rows; fold well before that.
+    if ((s.count & 0xfffff) === 0) {
+      s.carry = combineHalfSums(BigInt(s.hi), BigInt(s.lo) + s.carry);
+      s.hi = 0;
+      s.lo = 0;
+    }
+  }
+
+  /** Summaries sorted by bucket. */
+  summaries(): BucketSummary[] {
+    return [...this.#buckets.entries()]
+      .map(([bucket, s]) => ({
+        bucket,
+        count: s.count,
+        sum: combineHalfSums(BigInt(s.hi), BigInt(s.lo) + s.carry),
+      }))
+      .sort((a, b) => a.bucket - b.bucket);
+  }
+}
+
+/** Digest of a row under a canonical plan, with its key string. */
+export function digestRow(
+  row: Row,
+  schema: TableSchema,
+  plan: HashPlan,
+  hasher: RowHasher,
+): { keyText: string; rowText: string; digest: string } {
+  const keyText = keyString(row, schema, plan);
+  const rowText = keyText + columnsString(row, schema, plan);
+  return { keyText, rowText, digest: hasher.digest(rowText) };
+}

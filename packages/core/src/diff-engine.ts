@@ -1,0 +1,886 @@
+/**
+ * The diff engine: compares one table on two {@link ScanSource}s by counts, bucket hashes (pushed down
+ * where both the side and every compared type allow it) or a merge of ordered scans, in bounded memory.
+ * Each table is read about once; only differing buckets are read again, by key where the source can.
+ */
+import pLimit from 'p-limit';
+import { BucketAccumulator, bucketAssigner, digestRow, type Partitioner } from './buckets.js';
+import { canonicalText, utf8Length } from './canonical.js';
+import { hasTolerance, hashOptionsOf, type ComparisonPolicy } from './compare.js';
+import type {
+  Bucketing,
+  BucketSummary,
+  ColumnHashOptions,
+  HashPlan,
+  Range,
+  ScanSource,
+} from './connector.js';
+import {
+  DIFF_RESULT_VERSION,
+  type DiffAlgorithm,
+  type DiffOptions,
+  type DiffResult,
+  type Difference,
+  type HashingUsed,
+  type SideStats,
+} from './diff-types.js';
+import { CdcError } from './errors.js';
+import { createRowHasher, keyString } from './hashing.js';
+import { compareKeys } from './key-order.js';
+import type { LogicalKind, LogicalType } from './logical-type.js';
+import { formatTableId, type Key, type Row, type TableSchema } from './schema.js';
+
+type SideName = 'source' | 'target';
+
+interface Side {
+  name: SideName;
+  src: ScanSource;
+  table: TableSchema;
+  partitioner: Partitioner | undefined;
+  types: Map<string, LogicalType>;
+  stats: SideStats;
+  pushdown: boolean;
+}
+
+interface Unit {
+  range: Range | undefined;
+  plan: HashPlan;
+}
+
+interface Found {
+  keyText: string;
+  diff: Difference;
+}
+
+const DEFAULTS = {
+  rowsPerBucket: 2_000,
+  concurrency: 4,
+  maxDiffs: 1_000,
+  drillRows: 50_000,
+  lookupBatch: 500,
+};
+const INTEGER_KINDS: ReadonlySet<LogicalKind> = new Set(['int16', 'int32', 'int64']);
+const ORDER_SAFE_KINDS: ReadonlySet<LogicalKind> = new Set([
+  'int16',
+  'int32',
+  'int64',
+  'numeric',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+]);
+
+/** Kinds whose canonical texts are comparable across the two sides (e.g. int32 against int64). */
+function family(kind: LogicalKind): string {
+  if (INTEGER_KINDS.has(kind) || kind === 'numeric') return 'exact-number';
+  if (kind === 'float32' || kind === 'float64') return 'float';
+  if (kind === 'timestamp' || kind === 'timestamptz') return 'instant';
+  return kind;
+}
+
+function kindsOf(type: LogicalType, out: Set<LogicalKind> = new Set()): Set<LogicalKind> {
+  out.add(type.kind);
+  if (type.kind === 'list' || type.kind === 'set') kindsOf(type.element, out);
+  else if (type.kind === 'map') {
+    kindsOf(type.key, out);
+    kindsOf(type.value, out);
+  } else if (type.kind === 'tuple') type.elements.forEach((e) => kindsOf(e, out));
+  else if (type.kind === 'udt') type.fields.forEach((f) => kindsOf(f.type, out));
+  return out;
+}
+
+function precisionOf(type: LogicalType): number | undefined {
+  return type.kind === 'time' || type.kind === 'timestamp' || type.kind === 'timestamptz'
+    ? Math.min(type.precision, 6)
+    : undefined;
+}
+
+function cancelled(): CdcError {
+  return new CdcError('CANCELLED', 'The diff was cancelled', { hint: 'Run it again without aborting.' });
+}
+
+/** Collects differences up to the stop limit; pairs a `missing` and an `extra` of the same key. */
+class Collector {
+  readonly #max: number;
+  readonly #byKey = new Map<string, Found>();
+  readonly #compare: (keyText: string, source: Row, target: Row) => string[];
+  truncated = false;
+
+  constructor(max: number, compare: (keyText: string, source: Row, target: Row) => string[]) {
+    this.#max = max;
+    this.#compare = compare;
+  }
+
+  get full(): boolean {
+    return this.truncated;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  add(found: Found): void {
+    const prior = this.#byKey.get(found.keyText);
+    if (prior) {
+      // The same key reported from two units (sides split keys differently): merge into one verdict.
+      const source = prior.diff.source ?? found.diff.source;
+      const target = prior.diff.target ?? found.diff.target;
+      this.#byKey.delete(found.keyText);
+      if (source && target) {
+        const columns = this.#compare(found.keyText, source, target);
+        if (columns.length > 0) {
+          this.#byKey.set(found.keyText, {
+            keyText: found.keyText,
+            diff: { kind: 'mismatched', key: prior.diff.key, columns, source, target },
+          });
+        }
+      }
+      return;
+    }
+    if (this.#byKey.size >= this.#max) {
+      this.truncated = true;
+      return;
+    }
+    this.#byKey.set(found.keyText, found);
+  }
+
+  entries(): Found[] {
+    return [...this.#byKey.values()];
+  }
+
+  replace(entries: Found[]): void {
+    this.#byKey.clear();
+    for (const e of entries) this.#byKey.set(e.keyText, e);
+  }
+}
+
+/**
+ * Compares `options.source.table` on the source with `options.target.table` on the target.
+ * @throws CdcError `CANCELLED` (signal), `SCHEMA_MISMATCH` (incomparable column types),
+ *   `COLUMN_NOT_FOUND`, `INVALID_ARGUMENT` (e.g. `stream` without ordered scans), or adapter errors.
+ */
+export async function diffTables(options: DiffOptions): Promise<DiffResult> {
+  const started = performance.now();
+  const signal = options.signal;
+  const check = () => {
+    if (signal?.aborted) throw cancelled();
+  };
+  check();
+  const newSide = (name: SideName, s: DiffOptions['source']): Side => ({
+    name,
+    src: s.source,
+    table: s.table,
+    partitioner: s.partitioner,
+    types: new Map(s.table.columns.map((c) => [c.name, c.type])),
+    stats: { rowsRead: 0, bytesRead: 0, queries: 0 },
+    pushdown: false,
+  });
+  const source = newSide('source', options.source);
+  const target = newSide('target', options.target);
+  const notes: string[] = [];
+
+  // ---- columns, types and effective per-column policies
+  const key = [...source.table.primaryKey];
+  const typeOn = (side: Side, column: string): LogicalType => {
+    const type = side.types.get(column);
+    if (!type) {
+      throw new CdcError(
+        'COLUMN_NOT_FOUND',
+        `Column ${JSON.stringify(column)} is not in ${side.name} table ${formatTableId(side.table.id)}`,
+        { hint: 'Compare only columns present on both sides (option `columns`).' },
+      );
+    }
+    return type;
+  };
+  const columns =
+    options.columns ??
+    source.table.columns.map((c) => c.name).filter((c) => !key.includes(c) && target.types.has(c));
+  const policies = new Map<string, ComparisonPolicy>();
+  const hashOptions: Record<string, ColumnHashOptions> = {};
+  for (const column of [...key, ...columns]) {
+    const st = typeOn(source, column);
+    const tt = typeOn(target, column);
+    if (family(st.kind) !== family(tt.kind)) {
+      throw new CdcError(
+        'SCHEMA_MISMATCH',
+        `Column ${JSON.stringify(column)} is ${st.kind} on the source but ${tt.kind} on the target`,
+        { hint: 'Exclude the column (option `columns`) or map it to a comparable type.' },
+      );
+    }
+    const base = options.policies?.[column] ?? options.defaultPolicy ?? {};
+    const sp = precisionOf(st);
+    const tp = precisionOf(tt);
+    const policy: ComparisonPolicy =
+      sp !== undefined && tp !== undefined && base.precision === undefined
+        ? { ...base, precision: Math.min(sp, tp) }
+        : { ...base };
+    policies.set(column, policy);
+    const ho = hashOptionsOf(policy);
+    if (ho) hashOptions[column] = ho;
+  }
+  const toleranceColumns = columns.filter((c) => {
+    const kind = source.types.get(c)?.kind;
+    return (kind === 'float32' || kind === 'float64' || kind === 'numeric') && hasTolerance(policies.get(c));
+  });
+  const hashedColumns = columns.filter((c) => !toleranceColumns.includes(c));
+  const keyTypes = key.map((k) => source.types.get(k) as LogicalType);
+  const keyOnlyPlan: HashPlan = {
+    key,
+    columns: [],
+    columnOptions: hashOptions,
+    mode: 'canonical',
+    bucketing: { kind: 'key-hash', modulus: 1 },
+  };
+
+  const differingColumns = (s: Row, t: Row): string[] =>
+    columns.filter((c) => {
+      const policy = policies.get(c);
+      const st = source.types.get(c) as LogicalType;
+      const tt = target.types.get(c) as LogicalType;
+      if (toleranceColumns.includes(c)) return !withinTolerance(s[c], st, t[c], tt, policy);
+      const ho = hashOptions[c];
+      return canonicalText(s[c], st, ho) !== canonicalText(t[c], tt, ho);
+    });
+  const collector = new Collector(options.maxDiffs ?? DEFAULTS.maxDiffs, (_k, s, t) =>
+    differingColumns(s, t),
+  );
+  const project = (row: Row): Row => {
+    const out: Row = {};
+    for (const c of key) out[c] = row[c];
+    for (const c of columns) out[c] = row[c];
+    return out;
+  };
+  const keyObject = (row: Row): Record<string, unknown> => Object.fromEntries(key.map((k) => [k, row[k]]));
+
+  // ---- algorithm
+  const scol = source.src.capabilities;
+  const tcol = target.src.capabilities;
+  const bothOrdered = scol.orderedScan && tcol.orderedScan;
+  const canPush = (side: Side): boolean => {
+    const caps = side.src.capabilities;
+    if (options.hashing === 'client' || !caps.hashPushdown || !side.src.summarize || !side.src.keyHashes) {
+      return false;
+    }
+    const kinds = new Set<LogicalKind>();
+    for (const c of [...key, ...hashedColumns]) kindsOf(side.types.get(c) as LogicalType, kinds);
+    return [...kinds].every((k) => caps.pushdownKinds.includes(k));
+  };
+  source.pushdown = canPush(source);
+  target.pushdown = canPush(target);
+  let algorithm: Exclude<DiffAlgorithm, 'auto'>;
+  const requested = options.algorithm ?? 'auto';
+  if (requested === 'auto') {
+    if (toleranceColumns.length > 0 && bothOrdered) algorithm = 'stream';
+    else if (source.pushdown || target.pushdown || !bothOrdered) algorithm = 'hash';
+    else algorithm = 'stream';
+  } else algorithm = requested;
+  if (algorithm === 'stream' && !bothOrdered) {
+    throw new CdcError('INVALID_ARGUMENT', 'The stream algorithm needs ordered scans on both sides', {
+      hint: `Use algorithm 'hash' (${source.src.dialect} or ${target.src.dialect} cannot scan in key order).`,
+    });
+  }
+  if (algorithm === 'hash' && toleranceColumns.length > 0) {
+    notes.push(
+      `columns with a tolerance (${toleranceColumns.join(', ')}) are not hashed; they are compared only on rows whose other columns differ`,
+    );
+  }
+
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
+  const limit = pLimit(concurrency);
+  let progressDone = 0;
+  let progressTotal = 0;
+  const progress = (phase: 'count' | 'summarize' | 'drill' | 'stream' | 'recheck') =>
+    options.onProgress?.({
+      phase,
+      done: progressDone,
+      total: progressTotal,
+      rowsRead: { source: source.stats.rowsRead, target: target.stats.rowsRead },
+      differences: collector.size,
+    });
+  const counts = { source: 0n, target: 0n };
+  let hashing: HashingUsed = 'none';
+
+  const finish = async (): Promise<DiffResult> => {
+    let live: DiffResult['live'];
+    if (options.recheckAfterMs !== undefined && collector.size > 0) {
+      live = await recheck(options.recheckAfterMs);
+    }
+    const entries = collector.entries();
+    const sortKey = (f: Found): Key => key.map((k) => (f.diff.source ?? f.diff.target ?? {})[k]);
+    entries.sort((a, b) => compareKeys(sortKey(a), sortKey(b), keyTypes));
+    const differences = entries.map((e) => e.diff);
+    const summary = { missing: 0, extra: 0, mismatched: 0 };
+    for (const d of differences) summary[d.kind]++;
+    const inSync = differences.length === 0 && !collector.truncated && counts.source === counts.target;
+    return {
+      version: DIFF_RESULT_VERSION,
+      source: source.table.id,
+      target: target.table.id,
+      status: inSync ? 'in_sync' : 'differences',
+      algorithm,
+      hashing,
+      counts,
+      summary,
+      keyColumns: key,
+      comparedColumns: columns,
+      differences,
+      truncated: collector.truncated,
+      stats: {
+        source: source.stats,
+        target: target.stats,
+        durationMs: Math.round(performance.now() - started),
+      },
+      ...(live ? { live } : {}),
+      notes,
+    };
+  };
+
+  // ---- lookups (both rows of differing keys)
+  const lookupRows = async (side: Side, keys: Key[]): Promise<Map<string, Row>> => {
+    const out = new Map<string, Row>();
+    const wanted = [...key, ...columns];
+    for (let i = 0; i < keys.length; i += DEFAULTS.lookupBatch) {
+      check();
+      const chunk = keys.slice(i, i + DEFAULTS.lookupBatch);
+      side.stats.queries++;
+      const rows = await side.src.lookup(side.table, chunk, wanted);
+      for (const row of rows) {
+        side.stats.rowsRead++;
+        out.set(keyString(row, side.table, keyOnlyPlan), project(row));
+      }
+    }
+    return out;
+  };
+
+  const recheck = async (ms: number): Promise<NonNullable<DiffResult['live']>> => {
+    await sleep(ms, signal);
+    const before = collector.entries();
+    const keyOf = (f: Found): Key => key.map((k) => (f.diff.source ?? f.diff.target ?? {})[k]);
+    const [srcRows, tgtRows] = await Promise.all([
+      lookupRows(source, before.map(keyOf)),
+      lookupRows(target, before.map(keyOf)),
+    ]);
+    const kept: Found[] = [];
+    for (const f of before) {
+      const s = srcRows.get(f.keyText);
+      const t = tgtRows.get(f.keyText);
+      const d = verdict(f.diff.key, s, t);
+      if (d) kept.push({ keyText: f.keyText, diff: d });
+    }
+    collector.replace(kept);
+    progress('recheck');
+    return { recheckAfterMs: ms, resolved: before.length - kept.length };
+  };
+
+  const verdict = (
+    keyObj: Record<string, unknown>,
+    s: Row | undefined,
+    t: Row | undefined,
+  ): Difference | undefined => {
+    if (s && !t) return { kind: 'missing', key: keyObj, columns: [...columns], source: s };
+    if (t && !s) return { kind: 'extra', key: keyObj, columns: [...columns], target: t };
+    if (s && t) {
+      const diffCols = differingColumns(s, t);
+      if (diffCols.length > 0)
+        return { kind: 'mismatched', key: keyObj, columns: diffCols, source: s, target: t };
+    }
+    return undefined;
+  };
+
+  // ---- count
+  if (algorithm === 'count') {
+    progressTotal = 2;
+    const [a, b] = await Promise.all([source, target].map((side) => countSide(side)));
+    counts.source = a as bigint;
+    counts.target = b as bigint;
+    progressDone = 2;
+    progress('count');
+    const result = await finish();
+    return { ...result, status: counts.source === counts.target ? 'in_sync' : 'differences' };
+  }
+
+  async function countSide(side: Side, range?: Range): Promise<bigint> {
+    check();
+    side.stats.queries++;
+    return side.src.count(side.table, range);
+  }
+
+  // ---- units (splits)
+  const requestedSplits = Math.max(1, options.splits ?? concurrency * 4);
+  const sameDialect = source.src.dialect === target.src.dialect;
+  const keyOrderSafe = sameDialect || keyTypes.every((t) => ORDER_SAFE_KINDS.has(t.kind));
+  const sharedRanges = async (): Promise<(Range | undefined)[]> => {
+    if (requestedSplits <= 1) return [undefined];
+    source.stats.queries++;
+    const ranges = await source.src.splits(source.table, requestedSplits);
+    if (ranges.length === 0) return [undefined];
+    if (ranges.every((r) => r.kind === 'hash')) return ranges;
+    if (ranges.every((r) => r.kind === 'key') && keyOrderSafe) return ranges;
+    if (ranges.every((r) => r.kind === 'token') && scol.tokenPartitioned && tcol.tokenPartitioned)
+      return ranges;
+    return [undefined];
+  };
+
+  // ---- stream
+  if (algorithm === 'stream') {
+    const ranges = await sharedRanges();
+    progressTotal = ranges.length;
+    await Promise.all(ranges.map((range) => limit(() => streamUnit(range))));
+    check();
+    return finish();
+  }
+
+  async function streamUnit(range: Range | undefined): Promise<void> {
+    if (collector.full) return;
+    const wanted = [...key, ...columns];
+    const open = (side: Side) => {
+      side.stats.queries++;
+      const it = side.src.scan(side.table, {
+        columns: wanted,
+        ...(range ? { range } : {}),
+        ordered: true,
+        ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      return new OrderedCursor(side, it[Symbol.asyncIterator](), key, keyTypes, check);
+    };
+    const sc = open(source);
+    const tc = open(target);
+    try {
+      for (;;) {
+        if (collector.full) break;
+        const a = await sc.peek();
+        const b = await tc.peek();
+        if (!a && !b) break;
+        const c = a && b ? compareKeys(a.key, b.key, keyTypes) : a ? -1 : 1;
+        if (c < 0 && a) {
+          sc.advance();
+          collector.add({
+            keyText: keyString(a.row, source.table, keyOnlyPlan),
+            diff: verdict(keyObject(a.row), project(a.row), undefined) as Difference,
+          });
+        } else if (c > 0 && b) {
+          tc.advance();
+          collector.add({
+            keyText: keyString(b.row, target.table, keyOnlyPlan),
+            diff: verdict(keyObject(b.row), undefined, project(b.row)) as Difference,
+          });
+        } else if (a && b) {
+          sc.advance();
+          tc.advance();
+          const d = verdict(keyObject(a.row), project(a.row), project(b.row));
+          if (d) collector.add({ keyText: keyString(a.row, source.table, keyOnlyPlan), diff: d });
+        }
+      }
+    } finally {
+      counts.source += BigInt(sc.count);
+      counts.target += BigInt(tc.count);
+      await Promise.all([sc.close(), tc.close()]);
+    }
+    progressDone++;
+    progress('stream');
+  }
+
+  // ---- hash
+  const hasher = await createRowHasher();
+  const nativeOk =
+    options.hashing !== 'canonical' &&
+    options.hashing !== 'client' &&
+    source.pushdown &&
+    target.pushdown &&
+    scol.nativeHashFamily !== undefined &&
+    scol.nativeHashFamily === tcol.nativeHashFamily &&
+    [...key, ...hashedColumns].every((c) => {
+      const sc = source.table.columns.find((x) => x.name === c);
+      const tc = target.table.columns.find((x) => x.name === c);
+      const ho = hashOptions[c];
+      const declared = precisionOf(sc?.type as LogicalType);
+      const harmless =
+        !ho ||
+        (!ho.caseInsensitive &&
+          !ho.trimTrailingSpaces &&
+          (declared === undefined || ho.precision === declared));
+      return sc !== undefined && tc !== undefined && sc.nativeType === tc.nativeType && harmless;
+    });
+  const mode: HashPlan['mode'] = nativeOk ? 'native' : 'canonical';
+  hashing = nativeOk ? 'native' : source.pushdown && target.pushdown ? 'canonical-pushdown' : 'client';
+  const rowsPerBucket = Math.max(1, options.rowsPerBucket ?? DEFAULTS.rowsPerBucket);
+  const makePlan = (bucketing: Bucketing): HashPlan => ({
+    key,
+    columns: hashedColumns,
+    columnOptions: hashOptions,
+    mode,
+    bucketing,
+  });
+
+  const estimateRows = async (): Promise<bigint> => {
+    const side = source;
+    side.stats.queries++;
+    if (side.src.capabilities.estimatedCount && side.src.estimateCount)
+      return side.src.estimateCount(side.table);
+    return side.src.count(side.table);
+  };
+
+  const units = await chooseUnits();
+
+  async function chooseUnits(): Promise<Unit[]> {
+    const want = options.bucketing ?? 'auto';
+    const tokenSide = scol.tokenPartitioned || tcol.tokenPartitioned;
+    const clientSidesHavePartitioner = [source, target].every((s) =>
+      s.pushdown && s.src.capabilities.tokenPartitioned ? true : s.partitioner !== undefined,
+    );
+    if (want === 'token' || (want === 'auto' && tokenSide)) {
+      if (clientSidesHavePartitioner) {
+        const tside = scol.tokenPartitioned ? source : target;
+        tside.stats.queries++;
+        const ranges = await tside.src.splits(tside.table, requestedSplits);
+        const ends = ranges
+          .filter((r): r is Extract<Range, { kind: 'token' }> => r.kind === 'token')
+          .map((r) => r.end)
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        if (ends.length === 0 || ends[ends.length - 1] !== 2n ** 63n - 1n) ends.push(2n ** 63n - 1n);
+        return [{ range: undefined, plan: makePlan({ kind: 'token', ends }) }];
+      }
+      if (want === 'token') {
+        throw new CdcError(
+          'INVALID_ARGUMENT',
+          'token bucketing needs a partitioner for each client-hashed side',
+          {
+            hint: 'Pass `partitioner` for the side that is not token-partitioned, or use key-hash bucketing.',
+          },
+        );
+      }
+      notes.push('token bucketing unavailable (no partitioner): using key-hash buckets');
+    }
+    const intKey =
+      key.length === 1 &&
+      INTEGER_KINDS.has(source.types.get(key[0] as string)?.kind as LogicalKind) &&
+      INTEGER_KINDS.has(target.types.get(key[0] as string)?.kind as LogicalKind);
+    const rows = await estimateRows();
+    if (want === 'int-range' || (want === 'auto' && intKey && scol.intRangeBuckets && tcol.intRangeBuckets)) {
+      const units = intKey && bothOrdered ? await intRangeUnits(rows) : undefined;
+      if (units) return units;
+      if (want === 'int-range') {
+        throw new CdcError(
+          'INVALID_ARGUMENT',
+          'int-range bucketing needs one integer key and ordered scans',
+          {
+            hint: 'Use key-hash bucketing for this table.',
+          },
+        );
+      }
+    }
+    const ranges = await sharedRanges();
+    const perUnit = Number(rows) / ranges.length;
+    const modulus = Math.min(1 << 20, Math.max(1, Math.ceil(perUnit / rowsPerBucket)));
+    return ranges.map((range) => ({ range, plan: makePlan({ kind: 'key-hash', modulus }) }));
+  }
+
+  async function firstKey(side: Side): Promise<bigint | undefined> {
+    side.stats.queries++;
+    const scan = side.src.scan(side.table, {
+      columns: key,
+      ordered: true,
+      batchRows: 1,
+      ...(signal ? { signal } : {}),
+    });
+    const it = scan[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return undefined;
+        const row = r.value[0];
+        if (row) {
+          return BigInt(
+            canonicalText(row[key[0] as string], source.types.get(key[0] as string) as LogicalType),
+          );
+        }
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+
+  async function intRangeUnits(rows: bigint): Promise<Unit[] | undefined> {
+    const column = key[0] as string;
+    const type = source.types.get(column) as LogicalType;
+    const [a, b] = await Promise.all([firstKey(source), firstKey(target)]);
+    if (a === undefined && b === undefined) {
+      return [{ range: undefined, plan: makePlan({ kind: 'int-range', column, start: 0n, width: 1n }) }];
+    }
+    const min = a === undefined ? (b as bigint) : b === undefined ? a : a < b ? a : b;
+    source.stats.queries++;
+    const ranges = requestedSplits > 1 ? await source.src.splits(source.table, requestedSplits) : [];
+    const bounds: bigint[] = [];
+    for (const r of ranges) {
+      if (r.kind !== 'key') return undefined;
+      if (r.upper !== undefined) bounds.push(BigInt(canonicalText(r.upper[0], type)));
+    }
+    bounds.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const cuts = bounds.filter((x, i) => x > min && (i === 0 || x !== bounds[i - 1]));
+    const bucketsPerUnit = BigInt(Math.max(1, Math.ceil(Number(rows) / (cuts.length + 1) / rowsPerBucket)));
+    const units: Unit[] = [];
+    let lower = min;
+    let width = BigInt(rowsPerBucket);
+    for (let i = 0; i <= cuts.length; i++) {
+      const upper = cuts[i];
+      if (upper !== undefined) {
+        const span = upper - lower;
+        width = (span + bucketsPerUnit - 1n) / bucketsPerUnit;
+        if (width < 1n) width = 1n;
+      }
+      units.push({
+        range: {
+          kind: 'key',
+          ...(i === 0 ? {} : { lower: [lower] }),
+          ...(upper === undefined ? {} : { upper: [upper] }),
+        },
+        plan: makePlan({ kind: 'int-range', column, start: lower, width }),
+      });
+      if (upper !== undefined) lower = upper;
+    }
+    return units;
+  }
+
+  async function summarize(side: Side, unit: Unit): Promise<BucketSummary[]> {
+    check();
+    side.stats.queries++;
+    if (side.pushdown && side.src.summarize) {
+      const summaries = await side.src.summarize(side.table, unit.plan, unit.range);
+      for (const s of summaries) side.stats.rowsRead += s.count;
+      side.stats.bytesRead += summaries.length * 32;
+      return summaries;
+    }
+    const assign = bucketAssigner(side.table, unit.plan, hasher, side.partitioner);
+    const acc = new BucketAccumulator();
+    for await (const batch of scanSide(side, unit.range)) {
+      for (const row of batch) {
+        const { keyText, rowText, digest } = digestRow(row, side.table, unit.plan, hasher);
+        side.stats.bytesRead += rowText.length;
+        acc.add(assign(row, keyText), digest);
+      }
+    }
+    return acc.summaries();
+  }
+
+  async function* scanSide(side: Side, range: Range | undefined): AsyncGenerator<Row[]> {
+    const it = side.src.scan(side.table, {
+      columns: [...key, ...hashedColumns],
+      ...(range ? { range } : {}),
+      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    for await (const batch of it) {
+      check();
+      side.stats.rowsRead += batch.length;
+      yield batch;
+    }
+  }
+
+  async function keyDigests(
+    side: Side,
+    unit: Unit,
+    buckets: number[],
+  ): Promise<Map<string, { key: Key; hash: string }>> {
+    const out = new Map<string, { key: Key; hash: string }>();
+    side.stats.queries++;
+    if (side.pushdown && side.src.keyHashes) {
+      for await (const batch of side.src.keyHashes(side.table, unit.plan, buckets, unit.range)) {
+        check();
+        for (const kh of batch) {
+          side.stats.rowsRead++;
+          side.stats.bytesRead += kh.hash.length;
+          const row: Row = {};
+          key.forEach((k, i) => (row[k] = kh.key[i]));
+          out.set(keyString(row, side.table, keyOnlyPlan), { key: kh.key, hash: kh.hash });
+        }
+      }
+      return out;
+    }
+    const wanted = new Set(buckets);
+    const assign = bucketAssigner(side.table, unit.plan, hasher, side.partitioner);
+    for await (const batch of scanSide(side, unit.range)) {
+      for (const row of batch) {
+        const { keyText, rowText, digest } = digestRow(row, side.table, unit.plan, hasher);
+        side.stats.bytesRead += rowText.length;
+        if (!wanted.has(assign(row, keyText))) continue;
+        out.set(keyString(row, side.table, keyOnlyPlan), { key: key.map((k) => row[k]), hash: digest });
+      }
+    }
+    return out;
+  }
+
+  async function drill(unit: Unit, buckets: number[]): Promise<void> {
+    if (collector.full) return;
+    const [sm, tm] = await Promise.all([
+      keyDigests(source, unit, buckets),
+      keyDigests(target, unit, buckets),
+    ]);
+    const srcKeys: Key[] = [];
+    const tgtKeys: Key[] = [];
+    for (const [k, s] of sm) {
+      const t = tm.get(k);
+      if (!t) srcKeys.push(s.key);
+      else if (t.hash !== s.hash || toleranceColumns.length > 0) {
+        srcKeys.push(s.key);
+        tgtKeys.push(t.key);
+      }
+    }
+    for (const [k, t] of tm) if (!sm.has(k)) tgtKeys.push(t.key);
+    sm.clear();
+    tm.clear();
+    const [srcRows, tgtRows] = await Promise.all([lookupRows(source, srcKeys), lookupRows(target, tgtKeys)]);
+    const keysSeen = new Set([...srcRows.keys(), ...tgtRows.keys()]);
+    for (const k of keysSeen) {
+      const s = srcRows.get(k);
+      const t = tgtRows.get(k);
+      const d = verdict(keyObject((s ?? t) as Row), s, t);
+      if (d) collector.add({ keyText: k, diff: d });
+    }
+  }
+
+  async function hashUnit(unit: Unit): Promise<void> {
+    if (collector.full) return;
+    const [s, t] = await Promise.all([summarize(source, unit), summarize(target, unit)]);
+    const byBucket = new Map<number, { s?: BucketSummary; t?: BucketSummary }>();
+    for (const x of s) {
+      counts.source += BigInt(x.count);
+      byBucket.set(x.bucket, { s: x });
+    }
+    for (const x of t) {
+      counts.target += BigInt(x.count);
+      const e = byBucket.get(x.bucket);
+      if (e) e.t = x;
+      else byBucket.set(x.bucket, { t: x });
+    }
+    const differing: { bucket: number; rows: number }[] = [];
+    for (const [bucket, e] of byBucket) {
+      if (e.s?.count !== e.t?.count || e.s?.sum !== e.t?.sum) {
+        differing.push({ bucket, rows: Math.max(e.s?.count ?? 0, e.t?.count ?? 0) });
+      }
+    }
+    differing.sort((a, b) => a.bucket - b.bucket);
+    const drillRows = options.drillRows ?? DEFAULTS.drillRows;
+    let group: number[] = [];
+    let groupRows = 0;
+    for (const d of differing) {
+      if (group.length > 0 && groupRows + d.rows > drillRows) {
+        await drill(unit, group);
+        group = [];
+        groupRows = 0;
+      }
+      group.push(d.bucket);
+      groupRows += d.rows;
+    }
+    if (group.length > 0) await drill(unit, group);
+    progressDone++;
+    progress(differing.length > 0 ? 'drill' : 'summarize');
+  }
+
+  progressTotal = units.length;
+  await Promise.all(units.map((unit) => limit(() => hashUnit(unit))));
+  check();
+  return finish();
+}
+
+function withinTolerance(
+  a: unknown,
+  at: LogicalType,
+  b: unknown,
+  bt: LogicalType,
+  policy: ComparisonPolicy | undefined,
+): boolean {
+  if (canonicalText(a, at) === canonicalText(b, bt)) return true;
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  const x = Number(typeof a === 'string' ? a.trim() : a);
+  const y = Number(typeof b === 'string' ? b.trim() : b);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return false;
+  const diff = Math.abs(x - y);
+  return (
+    diff <= (policy?.absoluteTolerance ?? 0) ||
+    diff <= (policy?.relativeTolerance ?? 0) * Math.max(Math.abs(x), Math.abs(y))
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelled());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Reads an ordered scan row by row and verifies the canonical key order the merge relies on. */
+class OrderedCursor {
+  readonly #side: Side;
+  readonly #it: AsyncIterator<Row[]>;
+  readonly #key: string[];
+  readonly #types: LogicalType[];
+  readonly #check: () => void;
+  #batch: Row[] = [];
+  #pos = 0;
+  #done = false;
+  #current: { row: Row; key: Key } | undefined;
+  #previous: Key | undefined;
+  count = 0;
+
+  constructor(side: Side, it: AsyncIterator<Row[]>, key: string[], types: LogicalType[], check: () => void) {
+    this.#side = side;
+    this.#it = it;
+    this.#key = key;
+    this.#types = types;
+    this.#check = check;
+  }
+
+  async peek(): Promise<{ row: Row; key: Key } | undefined> {
+    if (this.#current) return this.#current;
+    while (this.#pos >= this.#batch.length) {
+      if (this.#done) return undefined;
+      this.#check();
+      const r = await this.#it.next();
+      if (r.done) {
+        this.#done = true;
+        return undefined;
+      }
+      this.#batch = r.value;
+      this.#pos = 0;
+      this.#side.stats.rowsRead += r.value.length;
+    }
+    const row = this.#batch[this.#pos++] as Row;
+    const key = this.#key.map((k) => row[k]);
+    if (this.#previous && compareKeys(this.#previous, key, this.#types) >= 0) {
+      throw new CdcError(
+        'UPSTREAM_ERROR',
+        `The ${this.#side.name} scan of ${formatTableId(this.#side.table.id)} (${this.#side.src.dialect}) is not in canonical key order`,
+        {
+          hint: 'Keys sort differently on this engine (collation?): use the hash algorithm, which does not rely on order.',
+        },
+      );
+    }
+    this.#previous = key;
+    this.#current = { row, key };
+    this.count++;
+    for (const c in row) {
+      const v = row[c];
+      this.#side.stats.bytesRead +=
+        typeof v === 'string' ? utf8Length(v) : v instanceof Uint8Array ? v.length : 8;
+    }
+    return this.#current;
+  }
+
+  advance(): void {
+    this.#current = undefined;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#done) await this.#it.return?.();
+  }
+}
