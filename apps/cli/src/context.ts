@@ -27,7 +27,10 @@ export interface CliDeps {
   /** Loads, validates and resolves a configuration file (used by sibling command modules too). */
   loadConfig(path: string): Promise<unknown>;
   /** Extra secret resolvers (e.g. `vault:`), built from the configuration. */
-  secretResolvers?(config: CdcConfig): Promise<SecretResolver[]>;
+  secretResolvers?(
+    config: CdcConfig,
+    env: Readonly<Record<string, string | undefined>>,
+  ): Promise<SecretResolver[]>;
   /** Sets the process exit code (the program never calls process.exit itself). */
   setExitCode(code: number): void;
 }
@@ -67,11 +70,26 @@ export function processDeps(): CliDeps {
     async loadConfig(path) {
       return loadResolvedConfig(deps, path, new Redactor());
     },
+    secretResolvers: vaultResolvers,
     setExitCode(code) {
       process.exitCode = code;
     },
   };
   return deps;
+}
+
+/**
+ * The `vault:` resolver when the configuration has a `vault` block: the block itself is validated by
+ * @cdc/vault (its own credentials come from env:/file: references, never from Vault).
+ */
+export async function vaultResolvers(
+  config: CdcConfig,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<SecretResolver[]> {
+  if (!config.vault) return [];
+  const { resolveVaultConfig, createVaultClient, vaultSecretResolver } = await import('@cdc/vault');
+  const vault = await resolveVaultConfig(config.vault, defaultSecretResolvers(env));
+  return [vaultSecretResolver(createVaultClient(vault))];
 }
 
 /** Loads a configuration file and resolves its secret references (env:, file:, and deps' resolvers). */
@@ -81,7 +99,7 @@ export async function loadResolvedConfig(
   redactor: Redactor,
 ): Promise<CdcConfig> {
   const parsed = await loadConfigFile(path, { env: deps.env });
-  const extra = deps.secretResolvers ? await deps.secretResolvers(parsed) : [];
+  const extra = deps.secretResolvers ? await deps.secretResolvers(parsed, deps.env) : [];
   const { config, secrets } = await resolveConfigSecrets(
     parsed,
     defaultSecretResolvers(deps.env, extra),
@@ -99,6 +117,7 @@ export function createContext(deps: CliDeps, command: Command): CommandContext {
     stdout: deps.stdout,
     stderr: deps.stderr,
     color: useColor(deps.stderr, deps.env, opts.color !== false),
+    stdoutColor: useColor(deps.stdout, deps.env, opts.color !== false),
     verbose: opts.verbose === true,
     quiet: opts.quiet === true,
     redactor,

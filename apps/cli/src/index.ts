@@ -8,6 +8,10 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckCommand } from './commands/check.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerConnectorsCommand } from './commands/connectors.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDiffCommand } from './commands/diff.js';
+import { registerReconcileCommand } from './commands/reconcile.js';
+import { registerRepairCommand } from './commands/repair.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { processDeps, type CliDeps } from './context.js';
 import { withExamples } from './help.js';
@@ -65,9 +69,13 @@ export function createProgram(deps: CliDeps = processDeps()): Command {
     'cdc diff --config cdc.yaml --table dbo.orders --format json',
     'cdc check --config cdc.yaml',
   ]);
+  registerDiffCommand(program, deps);
+  registerReconcileCommand(program, deps);
+  registerRepairCommand(program, deps);
   registerCheckCommand(program, deps);
   registerSchemaCommand(program, deps);
   registerConfigCommand(program, deps);
+  registerDemoCommand(program, deps);
   for (const register of contributedCommands) register(program, deps);
   // Subcommands inherit output routing and error handling, so parse errors also exit with 2.
   for (const command of allCommands(program)) {

@@ -29,7 +29,10 @@ export function useColor(
 
 /** The command's view of its terminal. */
 export class Output {
+  /** Colors for stderr (logs, progress). */
   readonly colors: Colors;
+  /** Colors for stdout, or undefined when stdout is not a color terminal (pipes, files). */
+  readonly stdoutColors: Colors | undefined;
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
   readonly verbose: boolean;
@@ -40,6 +43,7 @@ export class Output {
     stdout: OutputStream;
     stderr: OutputStream;
     color: boolean;
+    stdoutColor?: boolean;
     verbose: boolean;
     quiet: boolean;
     redactor: Redactor;
@@ -50,6 +54,7 @@ export class Output {
     this.quiet = options.quiet;
     this.redactor = options.redactor;
     this.colors = pc.createColors(options.color);
+    this.stdoutColors = options.stdoutColor ? pc.createColors(true) : undefined;
   }
 
   /** A result (stdout), redacted. */

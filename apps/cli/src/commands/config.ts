@@ -24,6 +24,12 @@ export function registerConfigCommand(program: Command, deps: CliDeps): void {
       action(deps, async (ctx, file: string | undefined, opts: { config?: string; secrets: boolean }) => {
         const path = file ?? opts.config ?? ctx.env.CDC_CONFIG ?? 'cdc.yaml';
         const parsed = opts.secrets ? await ctx.config(path) : await loadConfigFile(path, { env: ctx.env });
+        const hasKafka =
+          parsed.kafka !== undefined || parsed.pipelines.some((p) => p.mode === 'kafka-connect');
+        if (hasKafka) {
+          const { parseKafkaConnectConfig } = await import('@cdc/kafka-connect');
+          parseKafkaConnectConfig(parsed, path);
+        }
         const tables = embeddedPipelines(parsed).reduce((n, p) => n + p.tables.length, 0);
         const c = ctx.out.colors;
         ctx.out.result(

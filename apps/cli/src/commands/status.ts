@@ -1,0 +1,239 @@
+/**
+ * `cdc status`: per replicated table, where replication stands — snapshot state, position, lag behind
+ * the source, when a batch was last applied, the last reconciliation result and dead letters — read
+ * from the target's `cdc_meta` and the source's replication slot.
+ */
+import {
+  CdcError,
+  describeError,
+  formatTableId,
+  isSnapshotDone,
+  pipelineTables,
+  replicationSlotName,
+  snapshotPartition,
+  type CdcConfig,
+  type PipelineConfig,
+  type TableId,
+} from '@cdc/core';
+import { connectPostgres, parseLsn, type PostgresAdapter } from '@cdc/postgres';
+import type { Command } from 'commander';
+import { action, type CliDeps, type CommandContext } from '../context.js';
+import { withExamples } from '../help.js';
+import { configPath, selectPipelines, urlWithPassword } from './replicate.js';
+
+/** One table's replication status. */
+export interface TableStatus {
+  pipeline: string;
+  table: string;
+  target: string;
+  snapshot: 'done' | 'running' | 'none';
+  position: string | null;
+  /** Bytes of source WAL not yet applied (PostgreSQL sources), when the source is reachable. */
+  lagBytes: string | null;
+  lastAppliedAt: string | null;
+  lastReconcile: {
+    at: string;
+    status: string;
+    missing: string;
+    extra: string;
+    mismatched: string;
+    error: string | null;
+  } | null;
+  deadLetters: number;
+  /** Why part of the status could not be read (e.g. the source is unreachable). */
+  notes: string[];
+}
+
+interface StatusOptions {
+  config?: string;
+  pipeline?: string;
+  format: 'text' | 'json';
+}
+
+async function metaExists(target: PostgresAdapter): Promise<boolean> {
+  const [row] = await target.query<{ present: boolean }>(
+    "SELECT to_regclass('cdc_meta.checkpoints') IS NOT NULL AS present",
+  );
+  return row?.present === true;
+}
+
+async function sourceLsn(ctx: CommandContext, config: CdcConfig, pipeline: PipelineConfig) {
+  const conn = config.connections[pipeline.source]!;
+  if (!/^postgres(ql)?:/i.test(conn.url)) return { lsn: undefined, note: undefined };
+  const adapter = connectPostgres({ url: urlWithPassword(conn.url, conn.password) });
+  try {
+    const [row] = await adapter.query<{ lsn: string; slot: boolean }>(
+      `SELECT pg_current_wal_lsn()::text AS lsn,
+              EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1) AS slot`,
+      [replicationSlotName(pipeline.name)],
+    );
+    const note = row?.slot
+      ? undefined
+      : `replication slot ${replicationSlotName(pipeline.name)} does not exist`;
+    return { lsn: row?.lsn, note };
+  } catch (error) {
+    return { lsn: undefined, note: `source not reachable: ${ctx.redactor.redact(describeError(error))}` };
+  } finally {
+    await adapter.close();
+  }
+}
+
+/** Collects the status of every table of the given pipelines. */
+export async function collectStatus(
+  ctx: CommandContext,
+  config: CdcConfig,
+  pipelines: PipelineConfig[],
+): Promise<TableStatus[]> {
+  const out: TableStatus[] = [];
+  for (const pipeline of pipelines) {
+    const targetConn = config.connections[pipeline.target]!;
+    const target = connectPostgres({ url: urlWithPassword(targetConn.url, targetConn.password) });
+    try {
+      const hasMeta = await metaExists(target);
+      const checkpoints = new Map<string, { position: string; updated: string }>();
+      if (hasMeta) {
+        const rows = await target.query<{ partition: string; position: string; updated_at: Date }>(
+          'SELECT partition, position, updated_at FROM cdc_meta.checkpoints WHERE pipeline = $1',
+          [pipeline.name],
+        );
+        for (const r of rows) {
+          checkpoints.set(r.partition, {
+            position: r.position,
+            updated: new Date(r.updated_at).toISOString(),
+          });
+        }
+      }
+      const stream = checkpoints.get('*');
+      const { lsn, note } = await sourceLsn(ctx, config, pipeline);
+      let lagBytes: string | null = null;
+      if (lsn && stream) {
+        try {
+          const behind = parseLsn(lsn) - parseLsn(stream.position.split('#')[0]!);
+          lagBytes = (behind > 0n ? behind : 0n).toString();
+        } catch {
+          lagBytes = null;
+        }
+      }
+      const positions = new Map([...checkpoints].map(([k, v]) => [k, v.position]));
+      for (const t of pipelineTables(pipeline)) {
+        const targetId: TableId = t.transform?.target ?? {
+          schema: t.table.schema ?? 'public',
+          name: t.table.name,
+        };
+        const snap = checkpoints.get(
+          snapshotPartition({ schema: t.table.schema ?? 'public', name: t.table.name }),
+        );
+        const status: TableStatus = {
+          pipeline: pipeline.name,
+          table: formatTableId(t.table),
+          target: formatTableId(targetId),
+          snapshot: isSnapshotDone(positions, { schema: t.table.schema ?? 'public', name: t.table.name })
+            ? 'done'
+            : snap
+              ? 'running'
+              : 'none',
+          position: stream?.position ?? null,
+          lagBytes,
+          lastAppliedAt: stream?.updated ?? null,
+          lastReconcile: null,
+          deadLetters: 0,
+          notes: note ? [note] : [],
+        };
+        if (!hasMeta) status.notes.push('the target has no cdc_meta schema yet (nothing replicated)');
+        else {
+          const [dl] = await target.query<{ n: string }>(
+            'SELECT count(*)::text AS n FROM cdc_meta.dead_letters WHERE pipeline = $1 AND target_table = $2',
+            [pipeline.name, formatTableId(targetId)],
+          );
+          status.deadLetters = Number(dl?.n ?? 0);
+          const [rec] = await target.query<{
+            finished: Date | null;
+            status: string;
+            missing: string;
+            extra: string;
+            mismatched: string;
+            error: string | null;
+          }>(
+            `SELECT coalesce(r.finished_at, r.started_at) AS finished, r.status, tr.missing::text,
+                    tr.extra::text, tr.mismatched::text, tr.error
+               FROM cdc_meta.table_results tr JOIN cdc_meta.runs r ON r.id = tr.run_id
+              WHERE tr.target_table LIKE '{%'
+                AND tr.target_table::jsonb ->> 'name' = $1
+                AND coalesce(tr.target_table::jsonb ->> 'schema', 'public') = $2
+              ORDER BY tr.id DESC LIMIT 1`,
+            [targetId.name, targetId.schema ?? 'public'],
+          );
+          if (rec) {
+            const differs = Number(rec.missing) + Number(rec.extra) + Number(rec.mismatched) > 0;
+            status.lastReconcile = {
+              at: rec.finished ? new Date(rec.finished).toISOString() : '',
+              status: rec.error ? 'failed' : differs ? 'differences' : 'in-sync',
+              missing: rec.missing,
+              extra: rec.extra,
+              mismatched: rec.mismatched,
+              error: rec.error,
+            };
+          }
+        }
+        out.push(status);
+      }
+    } finally {
+      await target.close();
+    }
+  }
+  return out;
+}
+
+function renderText(rows: TableStatus[]): string {
+  const header = [
+    'pipeline',
+    'table',
+    'snapshot',
+    'position',
+    'lag',
+    'last applied',
+    'last reconcile',
+    'dead letters',
+  ];
+  const lines = rows.map((r) => [
+    r.pipeline,
+    r.table === r.target ? r.table : `${r.table} → ${r.target}`,
+    r.snapshot,
+    r.position ?? '-',
+    r.lagBytes === null ? '-' : `${r.lagBytes} B`,
+    r.lastAppliedAt ?? '-',
+    r.lastReconcile ? `${r.lastReconcile.status} (${r.lastReconcile.at})` : '-',
+    String(r.deadLetters),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const notes = rows.flatMap((r) => r.notes.map((n) => `note: ${r.pipeline}/${r.table}: ${n}`));
+  return [fmt(header), ...lines.map(fmt), ...[...new Set(notes)]].join('\n');
+}
+
+/** Registers `cdc status`. */
+export function registerStatusCommand(program: Command, deps: CliDeps): void {
+  const command = program
+    .command('status')
+    .description(
+      'Show replication status per table: position, lag, last applied, last reconcile, dead letters',
+    )
+    .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG)')
+    .option('-p, --pipeline <name>', 'only this pipeline')
+    .option('--format <format>', 'output format: text or json', 'text')
+    .action(
+      action(deps, async (ctx, opts: StatusOptions) => {
+        if (opts.format !== 'text' && opts.format !== 'json') {
+          throw new CdcError('INVALID_ARGUMENT', `--format must be text or json, got ${opts.format}`);
+        }
+        const config = await ctx.config(configPath(ctx, opts.config, 'cdc status'));
+        const rows = await collectStatus(ctx, config, selectPipelines(config, opts.pipeline));
+        ctx.out.result(opts.format === 'json' ? JSON.stringify(rows, null, 2) : renderText(rows));
+      }),
+    );
+  withExamples(command, ['cdc status --config cdc.yaml', 'cdc status --config cdc.yaml --format json']);
+}
