@@ -1,0 +1,190 @@
+/**
+ * The worker's HTTP endpoints: `/metrics` (Prometheus exposition), `/healthz` (liveness: the process
+ * answers) and `/readyz` (readiness: every registered check passes, with a structured JSON report and
+ * 503 when not ready). Failing to bind the port is a startup error, never a silent degradation.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { CdcError } from '@cdc/core';
+import { redactText } from './log-redaction.js';
+
+/** What a readiness check returns; throwing counts as not ready with the error's message. */
+export interface ReadinessResult {
+  ok: boolean;
+  /** Short human-readable detail (e.g. `lag 3s`, `sealed`); never a secret. */
+  detail?: string;
+}
+
+/** A named readiness check (a database connection, a pipeline, Vault…). */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<ReadinessResult> | ReadinessResult;
+}
+
+/** One entry of the `/readyz` report. */
+export interface ReadinessCheckReport {
+  name: string;
+  ok: boolean;
+  detail?: string;
+  latencyMs: number;
+}
+
+/** The `/readyz` body. */
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  checks: ReadinessCheckReport[];
+}
+
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+  registry: Registry;
+  /** TCP port; `0` picks a free one (tests). */
+  port: number;
+  /** Interface to bind. Default `0.0.0.0`. */
+  host?: string;
+  readinessChecks?: ReadinessCheck[];
+  /** Per-check timeout in ms; a check that takes longer is not ready. Default 2000. */
+  readinessTimeoutMs?: number;
+}
+
+/** A running metrics server. */
+export interface MetricsServer {
+  /** Base URL, e.g. `http://127.0.0.1:9464`. */
+  readonly url: string;
+  readonly port: number;
+  /** Adds a readiness check at runtime (e.g. when a pipeline starts). */
+  addReadinessCheck(check: ReadinessCheck): void;
+  /** Runs the readiness checks (what `/readyz` serves). */
+  readiness(): Promise<ReadinessReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP server and resolves once it listens.
+ *
+ * @throws CdcError `CONFIG_INVALID` when the port is in use or may not be bound
+ */
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const checks = [...(options.readinessChecks ?? [])];
+  const timeoutMs = options.readinessTimeoutMs ?? 2000;
+  const host = options.host ?? '0.0.0.0';
+  const started = Date.now();
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const reports = await Promise.all(checks.map((c) => runCheck(c, timeoutMs)));
+    return { status: reports.every((r) => r.ok) ? 'ready' : 'not_ready', checks: reports };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/metrics') {
+      const body = await options.registry.metrics();
+      res
+        .writeHead(200, { 'content-type': options.registry.contentType })
+        .end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (path === '/healthz') {
+      json(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
+      return;
+    }
+    if (path === '/readyz') {
+      const report = await readiness();
+      json(res, report.status === 'ready' ? 200 : 503, report);
+      return;
+    }
+    json(res, 404, { error: 'not found', endpoints: ['/metrics', '/healthz', '/readyz'] });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent)
+        json(res, 500, { error: redactText(error instanceof Error ? error.message : String(error)) });
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const where = `${host}:${options.port}`;
+      const hint =
+        error.code === 'EADDRINUSE'
+          ? 'another process listens there: stop it or set metrics.port to a free port'
+          : error.code === 'EACCES'
+            ? 'ports below 1024 need privileges: choose a port above 1024'
+            : 'check metrics.host and metrics.port';
+      reject(
+        new CdcError(
+          'CONFIG_INVALID',
+          `cannot start the metrics server on ${where}: ${error.code ?? error.message}`,
+          {
+            hint,
+            cause: error,
+          },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  const address = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    addReadinessCheck: (check) => {
+      checks.push(check);
+    },
+    readiness,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<ReadinessCheckReport> {
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      Promise.resolve().then(() => check.check()),
+      new Promise<ReadinessResult>((resolve) => {
+        timer = setTimeout(
+          () => resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` }),
+          timeoutMs,
+        );
+      }),
+    ]);
+    return {
+      name: check.name,
+      ok: result.ok === true,
+      ...(result.detail === undefined ? {} : { detail: redactText(result.detail) }),
+      latencyMs: elapsed(t0),
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { name: check.name, ok: false, detail: redactText(message), latencyMs: elapsed(t0) };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+function elapsed(t0: number): number {
+  return Math.round((performance.now() - t0) * 10) / 10;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
