@@ -60,7 +60,7 @@ export interface ScyllaDriverClientOptions {
   queryOptions?: { consistency?: number; fetchSize?: number; prepare?: boolean };
   socketOptions?: { connectTimeout?: number; readTimeout?: number };
   encoding?: {
-    map?: unknown;
+    map?: MapConstructor;
     useBigIntAsLong?: boolean;
     useBigIntAsVarint?: boolean;
     useUndefinedAsUnset?: boolean;

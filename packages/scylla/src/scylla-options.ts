@@ -49,10 +49,17 @@ export const scyllaCdcOptionsSchema = z.object({
    * timestamps (clock skew, retries) have arrived. This is the latency floor. Default 30 s.
    */
   confidenceMs: z.number().int().nonnegative().default(30_000),
-  /** Pause after a window that returned rows. Default 10 s. */
-  sleepAfterDataMs: z.number().int().nonnegative().default(10_000),
-  /** Pause after an empty window. Default 30 s. */
-  sleepWhenIdleMs: z.number().int().nonnegative().default(30_000),
+  /** Longest pause while waiting for the next readable window. Default 10 s. */
+  pollIntervalMs: z.number().int().positive().default(10_000),
+  /**
+   * An idle stream group still reports its progress (an empty batch) this often, so a restart does not
+   * re-read hours of empty windows and an idle group is never mistaken for a TTL gap. Default 60 s.
+   */
+  heartbeatMs: z.number().int().positive().default(60_000),
+  /** How often new generations / stream sets are looked up. Default 60 s. */
+  generationRefreshMs: z.number().int().positive().default(60_000),
+  /** CDC log TTL in seconds when it cannot be read from the schema. Default 86,400 (Scylla's default). */
+  ttlSeconds: z.number().int().nonnegative().default(86_400),
   /** Streams of one group per `IN (…)` query at most. Default 100. */
   maxStreamsPerQuery: z.number().int().positive().default(100),
   /** Stream groups read concurrently. Default 8. */
