@@ -6,7 +6,11 @@
  */
 import {
   CdcError,
+  pipelineTables,
   redactUrl,
+  replicationSlotName,
+  type PipelineConfig,
+  type PipelineTable,
   type BucketSummary,
   type ChangeBatch,
   type ChangeEvent,
@@ -27,6 +31,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { connectPostgres, type PostgresAdapter } from './postgres-adapter.js';
+import { PostgresSink } from './postgres-sink.js';
 import { qualifiedName, quoteIdent } from './postgres-sql.js';
 import { cdcTypes } from './postgres-values.js';
 
@@ -609,4 +614,57 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Options of {@link openPostgresReplication}. */
+export interface PostgresReplicationOptions {
+  pipeline: PipelineConfig;
+  /** Source URL with its password resolved (must be `postgres://` or `postgresql://`). */
+  sourceUrl: string;
+  /** Target URL with its password resolved. */
+  targetUrl: string;
+  onWarning?: (message: string) => void;
+}
+
+/** A configured pipeline's source, sink and tables, ready for `runPipeline`. */
+export interface PostgresReplication {
+  source: PostgresChangeSource;
+  sink: PostgresSink;
+  tables: PipelineTable[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the embedded-mode replication of one configured pipeline from a PostgreSQL source: a
+ * {@link PostgresChangeSource} on the pipeline's slot and a {@link PostgresSink} on the target.
+ * Throws `INVALID_ARGUMENT` for other source engines (their change sources are separate packages).
+ */
+export function openPostgresReplication(options: PostgresReplicationOptions): PostgresReplication {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(options.sourceUrl)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new CdcError(
+      'INVALID_ARGUMENT',
+      `pipeline ${options.pipeline.name}: embedded replication from ${redactUrl(options.sourceUrl)} needs a change source for "${scheme ?? '?'}:"`,
+      { hint: 'replicate SQL Server and ScyllaDB with mode: kafka-connect, or use a PostgreSQL source' },
+    );
+  }
+  const tables = pipelineTables(options.pipeline);
+  const source = new PostgresChangeSource({
+    url: options.sourceUrl,
+    slot: replicationSlotName(options.pipeline.name),
+    tables: tables.map((t) => t.table),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+  const sink = PostgresSink.open({
+    url: options.targetUrl,
+    applicationName: `cdc-sink:${options.pipeline.name}`,
+  });
+  return {
+    source,
+    sink,
+    tables,
+    async close() {
+      await Promise.allSettled([source.close(), sink.close()]);
+    },
+  };
 }
