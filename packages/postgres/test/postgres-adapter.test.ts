@@ -3,6 +3,7 @@ import {
   canonicalText,
   createRowHasher,
   rowString,
+  type ColumnHashOptions,
   type HashPlan,
   type TableSchema,
 } from '@cdc/core';
