@@ -69,8 +69,10 @@ export type PipelineEvent =
       upserts: number;
       deletes: number;
       deadLetters: number;
-      /** Events per source table in this batch. */
-      tables: { table: TableId; events: number }[];
+      /** Events per source table in this batch (before the sink's per-key reduction). */
+      tables: { table: TableId; events: number; upserts: number; deletes: number }[];
+      /** Time the sink took to apply the batch and its checkpoint. */
+      durationMs: number;
       /** Now minus the source commit time of the batch's last change, when the source reports it. */
       lagMs?: number;
     }
@@ -466,7 +468,7 @@ class PipelineRun {
       if (first === undefined) return;
       const partition = first.partition;
       const events: ChangeEvent[] = [];
-      const counts = new Map<string, { table: TableId; events: number }>();
+      const counts = new Map<string, { table: TableId; events: number; upserts: number; deletes: number }>();
       let position = first.position;
       let commitTimeMicros = first.commitTimeMicros;
       let bytes = 0;
@@ -476,8 +478,10 @@ class PipelineRun {
           if (!t) continue;
           events.push(t.event(e));
           const key = tableKey(t.source.id);
-          const c = counts.get(key) ?? { table: t.source.id, events: 0 };
+          const c = counts.get(key) ?? { table: t.source.id, events: 0, upserts: 0, deletes: 0 };
           c.events++;
+          if (e.op === 'upsert') c.upserts++;
+          else c.deletes++;
           counts.set(key, c);
         }
         bytes += estimateBatchBytes(b);
@@ -498,6 +502,7 @@ class PipelineRun {
       }
       // Stopping abandons the open batch: it was never sent, so the source replays it next time.
       if (this.#signal.aborted) return;
+      const started = performance.now();
       const applied = await this.#apply({
         partition,
         position,
@@ -523,6 +528,7 @@ class PipelineRun {
         deletes: applied.deletes,
         deadLetters: applied.deadLetters,
         tables: [...counts.values()],
+        durationMs: performance.now() - started,
         ...(commitTimeMicros !== undefined
           ? { lagMs: Math.max(0, Date.now() - Number(commitTimeMicros / 1000n)) }
           : {}),
