@@ -31,8 +31,13 @@ import {
   type SqlServerConfig,
   type SqlServerConfigInput,
 } from './sqlserver-config.js';
-import { snapshotPartition, tableKey, timelinesByTable } from './sqlserver-cdc.js';
-import { SqlServerChangeStream, loadCaptureInstances, readMaxLsn } from './sqlserver-change-stream.js';
+import { tableKey, timelinesByTable } from './sqlserver-cdc.js';
+import {
+  SQLSERVER_PARTITION,
+  SqlServerChangeStream,
+  loadCaptureInstances,
+  readMaxLsn,
+} from './sqlserver-change-stream.js';
 import {
   SqlServerDriver,
   type RawRow,
@@ -462,8 +467,8 @@ export class SqlServerAdapter implements ChangeSource {
   /**
    * A consistent snapshot: reads `sys.fn_cdc_get_max_lsn()` inside a SNAPSHOT (or REPEATABLE READ)
    * transaction, then pages through the table in it. Changes after that LSN are streamed afterwards;
-   * those already in the snapshot are re-applied idempotently. The position is stored under partition
-   * `table:<schema>.<name>` so tables snapshotted at different times each resume correctly.
+   * those already in the snapshot are re-applied idempotently. The partition is the stream's (`*`): a
+   * pipeline keeps the earliest snapshot position of its tables, so no table misses a change.
    */
   async snapshot(
     table: TableSchema,
@@ -529,7 +534,7 @@ export class SqlServerAdapter implements ChangeSource {
       }
       return {
         position: formatPosition({ lsn }),
-        partition: snapshotPartition(table.id),
+        partition: SQLSERVER_PARTITION,
         rows: rows(),
         close,
       };

@@ -1,11 +1,14 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type * as tedious from 'tedious';
 import { parseSqlServerUrl } from './sqlserver-config.js';
 import { tediousConfigOf, type TediousModuleLike } from './sqlserver-driver.js';
 
 describe('tediousConfigOf', () => {
   it('the real tedious module satisfies the injected slice', () => {
-    expectTypeOf<typeof tedious>().toMatchTypeOf<TediousModuleLike>();
+    // Compile-time check (typecheck fails if tedious' shape drifts from the slice cdc uses).
+    const accepts = (m: TediousModuleLike) => m;
+    const check: (m: typeof tedious) => TediousModuleLike = accepts;
+    expect(check).toBe(accepts);
   });
   it('SQL authentication, port, TLS and the options decoding relies on', () => {
     const c = tediousConfigOf(
@@ -45,5 +48,30 @@ describe('tediousConfigOf', () => {
     });
     expect(sp.options.serverName).toBe('*.database.windows.net');
     expect(sp.options.port).toBe(1433);
+  });
+});
+
+describe('tedious accepts the configuration cdc builds', () => {
+  // The real tedious Connection validates its configuration in the constructor (connecting is a separate call).
+  it.each([
+    'mssql://sa:pw@db:1434/shop?trustServerCertificate=true',
+    'mssql://u:p@h/db?instanceName=SQLEXPRESS&encrypt=false',
+    'mssql://u:p@h/db?encrypt=strict',
+    'mssql://u:p@h/db?authentication=ntlm&domain=CORP',
+    'mssql://srv.database.windows.net/db?authentication=azure-active-directory-access-token&token=t',
+    'mssql://srv.database.windows.net/db?authentication=azure-active-directory-service-principal-secret&clientId=a&clientSecret=b&tenantId=c',
+    'mssql://u:p@srv.database.windows.net/db?authentication=azure-active-directory-password&clientId=a&tenantId=c',
+    'mssql://srv.database.windows.net/db?authentication=azure-active-directory-default',
+    'mssql://srv.database.windows.net/db?authentication=azure-active-directory-msi-vm',
+  ])('%s', async (url) => {
+    const { Connection } = await import('tedious');
+    const cfg = tediousConfigOf(parseSqlServerUrl(url));
+    expect(() => new Connection(cfg as unknown as ConstructorParameters<typeof Connection>[0])).not.toThrow();
+  });
+  it('and rejects what tedious rejects (sanity of the check above)', async () => {
+    const { Connection } = await import('tedious');
+    const cfg = tediousConfigOf(parseSqlServerUrl('mssql://u:p@h/db'));
+    cfg.options.connectTimeout = 'soon';
+    expect(() => new Connection(cfg as unknown as ConstructorParameters<typeof Connection>[0])).toThrow();
   });
 });

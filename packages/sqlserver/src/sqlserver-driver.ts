@@ -49,7 +49,11 @@ export interface TediousConnectionConfig {
  * `Connection` may be left out when a `connectionFactory` is given.
  */
 export interface TediousModuleLike {
-  Connection?: new (config: TediousConnectionConfig) => TediousConnectionLike;
+  /**
+   * tedious' Connection class. Its config parameter is typed `never` here because tedious declares
+   * authentication as a discriminated union the slice cannot restate; cdc passes {@link tediousConfigOf}.
+   */
+  Connection?: new (config: never) => TediousConnectionLike;
   Request: new (
     sql: string,
     callback: (error: Error | null | undefined, rowCount?: number) => void,
@@ -294,8 +298,12 @@ export class SqlServerDriver {
     const create = async (): Promise<SqlServerSession> => {
       let connection: TediousConnectionLike;
       if (connectionFactory) connection = await connectionFactory();
-      else if (tedious.Connection) connection = new tedious.Connection(tediousConfigOf(config));
-      else {
+      else if (tedious.Connection) {
+        const Connection = tedious.Connection as unknown as new (
+          c: TediousConnectionConfig,
+        ) => TediousConnectionLike;
+        connection = new Connection(tediousConfigOf(config));
+      } else {
         throw new CdcError(
           'CONFIG_INVALID',
           'The tedious module passed to connectSqlServer has no Connection.',
