@@ -81,7 +81,7 @@ export const METRIC_CATALOG = [
   {
     name: 'cdc_vault_healthy',
     type: 'gauge',
-    help: '1 when the last Vault health check returned ok (active and unsealed), else 0.',
+    help: '1 when the last Vault health check found Vault usable (unsealed, active or standby), else 0.',
     labelNames: [],
   },
 ] as const satisfies readonly MetricDefinition[];

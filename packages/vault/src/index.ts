@@ -35,3 +35,5 @@ export {
 } from './secret-resolver.js';
 export type { VaultConfig, VaultConfigInput } from './vault-config.js';
 export { vaultConfigSchema, resolveVaultConfig, createVaultClient } from './vault-config.js';
+export type { VaultReadinessOptions } from './vault-readiness.js';
+export { vaultReadinessCheck, isVaultUsable } from './vault-readiness.js';

@@ -11,7 +11,14 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VaultFake } from '@cdc/testkit';
 import { freePort } from '@cdc/testkit';
-import { VaultClient, type VaultAuth, type VaultClientOptions } from '../src/index.js';
+import {
+  VaultClient,
+  isVaultUsable,
+  vaultReadinessCheck,
+  type VaultAuth,
+  type VaultClientOptions,
+  type VaultHealth,
+} from '../src/index.js';
 
 const SECRET_VALUE = 'pa55-w0rd-VALUE-never-shown';
 const ROLE_ID = 'role-id-1234';
@@ -375,6 +382,30 @@ describe('VaultClient: health', () => {
     const health = await c.health();
     expect(health.status).toBe('unreachable');
     expect(health.error).toContain('50 ms');
+  });
+});
+
+describe('vaultReadinessCheck', () => {
+  it('is ready for active and standby Vault, not for sealed or unreachable, and reports each result', async () => {
+    const seen: VaultHealth[] = [];
+    const check = vaultReadinessCheck(client({ method: 'token', token: vault.rootToken }), {
+      onHealth: (h) => seen.push(h),
+    });
+    expect(check.name).toBe('vault');
+    expect(await check.check()).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('ok, v1.17.0-fake'),
+    });
+    vault.setState('standby');
+    expect((await check.check()).ok).toBe(true);
+    vault.setState('sealed');
+    const sealed = await check.check();
+    expect(sealed).toMatchObject({ ok: false, detail: expect.stringContaining('Vault is sealed') });
+    expect(seen.map((h) => [h.status, isVaultUsable(h)])).toEqual([
+      ['ok', true],
+      ['standby', true],
+      ['sealed', false],
+    ]);
   });
 });
 
