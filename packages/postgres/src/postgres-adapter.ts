@@ -349,7 +349,47 @@ export class PostgresAdapter implements ScanSource {
     return ranges;
   }
 
+  /**
+   * Streams rows in batches of `batchRows`. Ordered scans page by key (keyset pagination in
+   * canonical order, no long transaction); unordered scans read one server-side cursor inside a
+   * read-only REPEATABLE READ transaction (one consistent pass, no sort).
+   */
   async *scan(table: TableSchema, options: ScanOptions = {}): AsyncIterable<Row[]> {
+    if (options.ordered) {
+      yield* this.#keysetScan(table, options);
+      return;
+    }
+    const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    const wanted = this.#columnsFor(table, options.columns);
+    const params = new Params();
+    const where = this.#rangeSql(table, options.range, params);
+    const sql = `SELECT ${wanted.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${qualifiedName(table.id)} t WHERE ${where}`;
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const cursor = client.query(new Cursor(sql, params.values, { types: cdcTypes }));
+      try {
+        for (;;) {
+          options.signal?.throwIfAborted();
+          const rows = (await cursor.read(batchRows)) as Row[];
+          if (rows.length === 0) break;
+          yield rows;
+          if (rows.length < batchRows) break;
+        }
+      } finally {
+        await cursor.close().catch(() => undefined);
+      }
+    } finally {
+      // Also reached when the consumer stops early: never hand a client back inside a transaction.
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
+      client.release(broken);
+    }
+  }
+
+  async *#keysetScan(table: TableSchema, options: ScanOptions): AsyncIterable<Row[]> {
     const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     const keys = this.#keyColumns(table);
     const wanted = this.#columnsFor(table, options.columns);
