@@ -160,7 +160,11 @@ export class MemoryScanSource implements ScanSource {
   }
 
   introspect(id: TableId): Promise<TableSchema> {
-    return Promise.resolve(this.#table(id).schema);
+    try {
+      return Promise.resolve(this.#table(id).schema);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   close(): Promise<void> {
