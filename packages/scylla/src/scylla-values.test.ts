@@ -199,7 +199,9 @@ describe('decodeCqlValue (driver values → cdc values)', () => {
     expect(decodeCqlValue(d, t('timestamp'))).toEqual(d);
     expect(decodeCqlValue(types.LocalDate.fromString('2024-02-29'), t('date'))).toBe('2024-02-29');
     expect(decodeCqlValue(localDateFromDays(-1), t('date'))).toBe('1969-12-31');
-    expect(decodeCqlValue(localDateFromDays(2147483647), t('date'))).toBe('+5881580-07-11');
+    expect(decodeCqlValue(types.LocalDate.fromString('-0043-03-15'), t('date'))).toBe('0044-03-15 BC');
+    expect(isoDateToDays('0044-03-15 BC')).toBe(isoDateToDays('-0043-03-15'));
+    expect(decodeCqlValue(localDateFromDays(2147483647), t('date'))).toBe('5881580-07-11');
     expect(decodeCqlValue(types.LocalTime.fromString('23:59:59.999999999'), t('time'))).toBe(
       86_399_999_999_999n,
     );

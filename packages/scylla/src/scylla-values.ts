@@ -83,7 +83,10 @@ export function parseDecimal(text: string): { unscaled: bigint; scale: number } 
   return { unscaled: m[1] === '-' ? -unscaledAbs : unscaledAbs, scale };
 }
 
-/** Days since 1970-01-01 → `YYYY-MM-DD` (proleptic Gregorian; years beyond 9999 as `+YYYYYY`). */
+/**
+ * Days since 1970-01-01 → `YYYY-MM-DD` (proleptic Gregorian) as PostgreSQL writes it: years before 1 AD
+ * as `YYYY-MM-DD BC`, years after 9999 with more digits.
+ */
 export function daysToIsoDate(days: number): string {
   // Howard Hinnant's civil_from_days, exact in integers for the whole CQL date range.
   const z = days + 719468;
@@ -97,18 +100,15 @@ export function daysToIsoDate(days: number): string {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const yy =
-    y >= 0 && y <= 9999
-      ? String(y).padStart(4, '0')
-      : `${y < 0 ? '-' : '+'}${String(Math.abs(y)).padStart(6, '0')}`;
-  return `${yy}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const md = `${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return y >= 1 ? `${String(y).padStart(4, '0')}-${md}` : `${String(1 - y).padStart(4, '0')}-${md} BC`;
 }
 
-/** `YYYY-MM-DD` (optionally `±YYYYYY-MM-DD`) → days since 1970-01-01. */
+/** `YYYY-MM-DD` (also `YYYY-MM-DD BC` and signed astronomical years) → days since 1970-01-01. */
 export function isoDateToDays(text: string): number {
-  const m = /^([+-]?\d{4,6})-(\d{2})-(\d{2})$/.exec(text.trim());
+  const m = /^([+-]?\d{4,})-(\d{2})-(\d{2})( BC)?$/.exec(text.trim());
   if (!m) throw new CdcError('INVALID_ARGUMENT', `'${text}' is not a YYYY-MM-DD date.`);
-  const y0 = Number(m[1]);
+  const y0 = m[4] ? 1 - Number(m[1]) : Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1 || d > 31)
@@ -261,8 +261,7 @@ export function timestampMillis(
 
 function dateDays(value: unknown, type: CqlType): number {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string')
-    return isoDateToDays(value.slice(0, value.startsWith('+') || value.startsWith('-') ? 13 : 10));
+  if (typeof value === 'string') return isoDateToDays(value.replace(/[T ]\d{2}:\d{2}.*$/, ''));
   if (value instanceof Date) return Math.floor(value.getTime() / 86_400_000);
   if (hasMethod(value, 'toBuffer')) return (value.toBuffer() as Buffer).readUInt32BE(0) - 2 ** 31;
   return fail('encode', value, type);
