@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSecretResolvers, resolveSecret } from '@cdc/core';
 import { VaultFake } from '@cdc/testkit';
 import {
   VaultClient,
@@ -127,6 +128,15 @@ describe('resolveSecretReferences', () => {
     await expect(
       resolveSecretReferences({ p: 'vault:secret/cdc/source#password' }, [envSecretResolver({})]),
     ).rejects.toThrow(/no resolver for vault: references.*add a vault block/s);
+  });
+});
+
+describe('interop with the @cdc/core config loader', () => {
+  it('plugs the vault resolver into core resolveSecret (which passes the text after "vault:")', async () => {
+    const all = defaultSecretResolvers({ X: 'from-env' }, [vaultSecretResolver(client)]);
+    expect(await resolveSecret('vault:secret/cdc/source#password', all)).toBe(PASSWORD);
+    expect(await resolveSecret('env:X', all)).toBe('from-env');
+    await expect(resolveSecret('vault:secret/../x#y', all)).rejects.toThrow('".." segments');
   });
 });
 

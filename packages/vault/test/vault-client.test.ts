@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { VaultFake } from '@cdc/testkit';
 import { freePort } from '@cdc/testkit';
 import {
@@ -313,6 +313,17 @@ describe('VaultClient: authentication', () => {
     c.clearCache();
     expect(await c.readKvField('secret', 'cdc/source', 'user')).toBe('cdc');
     expect(vault.requestsTo('auth/approle/login')).toHaveLength(1);
+  });
+
+  it('startTokenRenewal renews in the background before expiry, without a request', async () => {
+    const c = client(approle);
+    await c.login();
+    vault.advanceClock(45_000); // 15 s of 60 left: inside the renewal window
+    c.startTokenRenewal(); // the timer waits at least 1 s
+    await vi.waitFor(() => expect(vault.requestsTo('auth/token/renew-self')).toHaveLength(1), {
+      timeout: 5000,
+    });
+    expect(vault.requestsTo(/^secret\//)).toHaveLength(0);
   });
 
   it('logs in again when the token is not renewable', async () => {
