@@ -175,19 +175,24 @@ describe('VaultClient: resilience', () => {
     expect(vault.requestsTo('secret/data/cdc/source')).toHaveLength(1);
   });
 
-  it('opens the circuit breaker after consecutive failures and stops calling Vault', async () => {
-    vault.failNext({ path: /^secret\/data\//, status: 500, times: 100 });
+  it('opens the circuit breaker after consecutive failures, stops calling Vault, then recovers', async () => {
+    vault.failNext({ path: /^secret\/data\//, status: 500, times: 2 });
     const c = client(
       { method: 'token', token: vault.rootToken },
-      { retry: { maxAttempts: 0 }, circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } },
+      { retry: { maxAttempts: 0 }, circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 50 } },
     );
     await failure(c.readKv('secret', 'a'));
     await failure(c.readKv('secret', 'b'));
     const before = vault.requestsTo(/^secret\/data\//).length;
-    const open = await failure(c.readKv('secret', 'c'));
-    expect(open.message).toContain('circuit breaker open');
+    const open = await failure(c.readKv('secret', 'cdc/source'));
+    expect(open.message).toContain('circuit breaker open after 2 consecutive Vault failures');
     expect(open.transient).toBe(true);
     expect(vault.requestsTo(/^secret\/data\//)).toHaveLength(before);
+    // half-open after 50 ms: the next call goes through and closes the breaker
+    await vi.waitFor(async () => expect(await c.readKvField('secret', 'cdc/source', 'user')).toBe('cdc'), {
+      timeout: 2000,
+      interval: 25,
+    });
   });
 
   it('times out slow answers with TIMEOUT', async () => {
