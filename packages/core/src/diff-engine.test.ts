@@ -475,6 +475,33 @@ describe('diffTables — strategies and options', () => {
     expect(result.differences.map((d) => d.key.id)).toEqual([6n]);
   });
 
+  it('compares a set on one side with an array on the other as sets, order-free', async () => {
+    const setSchema: TableSchema = {
+      id: { name: 's' },
+      primaryKey: ['id'],
+      columns: [col('id', T.int32, false), col('tags', { kind: 'set', element: T.int32 })],
+    };
+    const listSchema: TableSchema = {
+      ...setSchema,
+      columns: [col('id', T.int32, false), col('tags', { kind: 'list', element: T.int32 })],
+    };
+    const s = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(setSchema, [
+      { id: 1, tags: [9, 10] },
+      { id: 2, tags: [1] },
+    ]);
+    const t = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(listSchema, [
+      { id: 1, tags: [10, 9, 9] },
+      { id: 2, tags: [2] },
+    ]);
+    const result = await diffTables({
+      source: { source: s, table: setSchema },
+      target: { source: t, table: listSchema },
+      algorithm: 'hash',
+    });
+    expect(result.hashing).toBe('client');
+    expect(result.differences.map((d) => [d.key.id, d.columns])).toEqual([[2, ['tags']]]);
+  });
+
   it('rejects incomparable column types and stream without ordered scans', async () => {
     const other: TableSchema = { ...narrow, columns: [narrow.columns[0] as Column, col('v', T.text)] };
     const s = new MemoryScanSource().addTable(narrow, []);

@@ -25,7 +25,7 @@ import {
   type SideStats,
 } from './diff-types.js';
 import { CdcError } from './errors.js';
-import { createRowHasher, keyString } from './hashing.js';
+import { columnsString, createRowHasher, keyString } from './hashing.js';
 import { compareKeys } from './key-order.js';
 import type { LogicalKind, LogicalType } from './logical-type.js';
 import { formatTableId, type Key, type Row, type TableSchema } from './schema.js';
@@ -35,7 +35,10 @@ type SideName = 'source' | 'target';
 interface Side {
   name: SideName;
   src: ScanSource;
+  /** The schema handed to the adapter. */
   table: TableSchema;
+  /** The schema values are canonicalized with (list columns compared against a set become sets). */
+  hashTable: TableSchema;
   partitioner: Partitioner | undefined;
   types: Map<string, LogicalType>;
   stats: SideStats;
@@ -76,6 +79,7 @@ function family(kind: LogicalKind): string {
   if (INTEGER_KINDS.has(kind) || kind === 'numeric') return 'exact-number';
   if (kind === 'float32' || kind === 'float64') return 'float';
   if (kind === 'timestamp' || kind === 'timestamptz') return 'instant';
+  if (kind === 'list' || kind === 'set') return 'collection';
   return kind;
 }
 
@@ -171,6 +175,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     name,
     src: s.source,
     table: s.table,
+    hashTable: s.table,
     partitioner: s.partitioner,
     types: new Map(s.table.columns.map((c) => [c.name, c.type])),
     stats: { rowsRead: 0, bytesRead: 0, queries: 0 },
@@ -197,6 +202,15 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     options.columns ??
     source.table.columns.map((c) => c.name).filter((c) => !key.includes(c) && target.types.has(c));
   const policies = new Map<string, ComparisonPolicy>();
+  const coerced = new Set<Side>();
+  const coerce = (side: Side, column: string, type: LogicalType) => {
+    side.types.set(column, type);
+    side.hashTable = {
+      ...side.hashTable,
+      columns: side.hashTable.columns.map((c) => (c.name === column ? { ...c, type } : c)),
+    };
+    coerced.add(side);
+  };
   const hashOptions: Record<string, ColumnHashOptions> = {};
   for (const column of [...key, ...columns]) {
     const st = typeOn(source, column);
@@ -207,6 +221,13 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
         `Column ${JSON.stringify(column)} is ${st.kind} on the source but ${tt.kind} on the target`,
         { hint: 'Exclude the column (option `columns`) or map it to a comparable type.' },
       );
+    }
+    if (st.kind !== tt.kind && (st.kind === 'set' || tt.kind === 'set')) {
+      // A Scylla set replicated into an array: compare both as sets (order-free, duplicates folded).
+      for (const side of [source, target]) {
+        const type = side.types.get(column) as LogicalType;
+        if (type.kind === 'list') coerce(side, column, { kind: 'set', element: type.element });
+      }
     }
     const base = options.policies?.[column] ?? options.defaultPolicy ?? {};
     const sp = precisionOf(st);
@@ -259,7 +280,13 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   const bothOrdered = scol.orderedScan && tcol.orderedScan;
   const canPush = (side: Side): boolean => {
     const caps = side.src.capabilities;
-    if (options.hashing === 'client' || !caps.hashPushdown || !side.src.summarize || !side.src.keyHashes) {
+    if (
+      options.hashing === 'client' ||
+      coerced.has(side) ||
+      !caps.hashPushdown ||
+      !side.src.summarize ||
+      !side.src.keyHashes
+    ) {
       return false;
     }
     const kinds = new Set<LogicalKind>();
@@ -347,7 +374,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       const rows = await side.src.lookup(side.table, chunk, wanted);
       for (const row of rows) {
         side.stats.rowsRead++;
-        out.set(keyString(row, side.table, keyOnlyPlan), project(row));
+        out.set(keyString(row, side.hashTable, keyOnlyPlan), project(row));
       }
     }
     return out;
@@ -457,20 +484,20 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
         if (c < 0 && a) {
           sc.advance();
           collector.add({
-            keyText: keyString(a.row, source.table, keyOnlyPlan),
+            keyText: keyString(a.row, source.hashTable, keyOnlyPlan),
             diff: verdict(keyObject(a.row), project(a.row), undefined) as Difference,
           });
         } else if (c > 0 && b) {
           tc.advance();
           collector.add({
-            keyText: keyString(b.row, target.table, keyOnlyPlan),
+            keyText: keyString(b.row, target.hashTable, keyOnlyPlan),
             diff: verdict(keyObject(b.row), undefined, project(b.row)) as Difference,
           });
         } else if (a && b) {
           sc.advance();
           tc.advance();
           const d = verdict(keyObject(a.row), project(a.row), project(b.row));
-          if (d) collector.add({ keyText: keyString(a.row, source.table, keyOnlyPlan), diff: d });
+          if (d) collector.add({ keyText: keyString(a.row, source.hashTable, keyOnlyPlan), diff: d });
         }
       }
     } finally {
@@ -652,11 +679,11 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       side.stats.bytesRead += summaries.length * 32;
       return summaries;
     }
-    const assign = bucketAssigner(side.table, unit.plan, hasher, side.partitioner);
+    const assign = bucketAssigner(side.hashTable, unit.plan, hasher, side.partitioner);
     const acc = new BucketAccumulator();
     for await (const batch of scanSide(side, unit.range)) {
       for (const row of batch) {
-        const { keyText, rowText, digest } = digestRow(row, side.table, unit.plan, hasher);
+        const { keyText, rowText, digest } = digestRow(row, side.hashTable, unit.plan, hasher);
         side.stats.bytesRead += rowText.length;
         acc.add(assign(row, keyText), digest);
       }
@@ -693,19 +720,21 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
           side.stats.bytesRead += kh.hash.length;
           const row: Row = {};
           key.forEach((k, i) => (row[k] = kh.key[i]));
-          out.set(keyString(row, side.table, keyOnlyPlan), { key: kh.key, hash: kh.hash });
+          out.set(keyString(row, side.hashTable, keyOnlyPlan), { key: kh.key, hash: kh.hash });
         }
       }
       return out;
     }
     const wanted = new Set(buckets);
-    const assign = bucketAssigner(side.table, unit.plan, hasher, side.partitioner);
+    const assign = bucketAssigner(side.hashTable, unit.plan, hasher, side.partitioner);
     for await (const batch of scanSide(side, unit.range)) {
       for (const row of batch) {
-        const { keyText, rowText, digest } = digestRow(row, side.table, unit.plan, hasher);
-        side.stats.bytesRead += rowText.length;
+        // Key text and bucket first: only rows of the wanted buckets pay for the row digest.
+        const keyText = keyString(row, side.hashTable, unit.plan);
         if (!wanted.has(assign(row, keyText))) continue;
-        out.set(keyString(row, side.table, keyOnlyPlan), { key: key.map((k) => row[k]), hash: digest });
+        const rowText = keyText + columnsString(row, side.hashTable, unit.plan);
+        side.stats.bytesRead += rowText.length;
+        out.set(keyText, { key: key.map((k) => row[k]), hash: hasher.digest(rowText) });
       }
     }
     return out;
