@@ -5,7 +5,9 @@
  */
 import {
   CdcError,
+  createRowHasher,
   defineCapabilities,
+  rowString,
   formatTableId,
   redactUrl,
   type BucketSummary,
@@ -428,6 +430,48 @@ export class SqlServerAdapter implements ChangeSource {
         );
       }
     }
+  }
+
+  /**
+   * Measures, on a sample of about `sampleRows` rows (the first ones in key order), how long SQL Server
+   * takes to hash them in place (HASHBYTES, {@link summarize}) versus streaming them and hashing here
+   * (hash-wasm MD5 over core's canonical row strings). HASHBYTES is reported to be slow on some servers,
+   * so choose by this measurement: configure `hashing: client` when `recommended` says so. Timings are
+   * wall-clock milliseconds on this connection and include network transfer for the client side.
+   */
+  async measureHashing(
+    table: TableSchema,
+    plan: HashPlan,
+    options: { sampleRows?: number } = {},
+  ): Promise<{ rows: number; pushdownMs: number; clientMs: number; recommended: 'pushdown' | 'client' }> {
+    const sampleRows = options.sampleRows ?? 50_000;
+    const keys = keyColumns(table);
+    const page = await this.#query(
+      scanPageQuery(table, { columns: keys, limit: sampleRows + 1, ordered: true }, this.flavour),
+      `sampling keys of ${formatTableId(table.id)}`,
+    );
+    const boundary = page.length > sampleRows ? page[sampleRows] : undefined;
+    const range: Range = boundary
+      ? { kind: 'key', upper: this.#decodeKey(table, boundary) }
+      : { kind: 'key' };
+    const hasher = await createRowHasher();
+    const t0 = performance.now();
+    let rows = 0;
+    for await (const batch of this.scan(table, { columns: plan.columns, range })) {
+      for (const row of batch) hasher.digest(rowString(row, table, plan));
+      rows += batch.length;
+    }
+    const clientMs = performance.now() - t0;
+    let pushdownMs = Number.POSITIVE_INFINITY;
+    try {
+      this.#checkPlan(table, plan);
+      const t1 = performance.now();
+      await this.summarize(table, plan, range);
+      pushdownMs = performance.now() - t1;
+    } catch (error) {
+      if (!(error instanceof CdcError) || error.code !== 'INVALID_ARGUMENT') throw error;
+    }
+    return { rows, pushdownMs, clientMs, recommended: pushdownMs <= clientMs ? 'pushdown' : 'client' };
   }
 
   async summarize(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]> {

@@ -129,6 +129,8 @@ describe('encodeSqlServerParam', () => {
       /decimal text/,
     );
     expect(() => encodeSqlServerParam(column({ kind: 'float64' }, 'float'), NaN)).toThrow(/NaN/);
+    expect(() => encodeSqlServerParam(column({ kind: 'float64' }, 'float'), 'NaN')).toThrow(/NaN/);
+    expect(encodeSqlServerParam(column({ kind: 'float32' }, 'real'), '-3.4e38').value).toBe('-3.4e38');
   });
   it('sends instants as ISO text with microseconds', () => {
     const ts = column({ kind: 'timestamp', precision: 7 }, 'datetime2(7)');

@@ -201,6 +201,9 @@ export function encodeSqlServerParam(column: Column, value: unknown): SqlServerP
     case 'float64':
       if (typeof value === 'number' && Number.isFinite(value))
         return { type: 'NVarChar', value: String(value) };
+      if (typeof value === 'string' && /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value)) {
+        return { type: 'NVarChar', value };
+      }
       return fail(column, value, 'expected a finite number (SQL Server has no NaN or Infinity)');
     case 'text':
     case 'json':

@@ -113,7 +113,7 @@ const PARITY_ROWS: Row[] = [
     flag: true,
     txt: '',
     vtxt: 'caf\u00e9',
-    ch: 'ab',
+    ch: 'ab   ',
     bin: '0x0000ff00',
     uid: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
     day: '0001-01-01',
@@ -137,7 +137,7 @@ const PARITY_ROWS: Row[] = [
     flag: false,
     txt: '  ',
     vtxt: '',
-    ch: '',
+    ch: '     ',
     bin: '0x',
     uid: '00000000-0000-0000-0000-000000000000',
     day: '9999-12-31',
@@ -153,7 +153,7 @@ const PARITY_ROWS: Row[] = [
     txt: '\u65e5\u672c\u8a9e \ud83c\udf89',
     f64: '0.1',
     num38: '0.0000000001',
-    tstz: '0001-01-01T00:00:00+14:00',
+    tstz: '0001-01-01T00:00:00-14:00',
   },
   { id: '5', txt: 'e\u0301|\\N', f64: '1e308', ts: '1970-01-01T00:00:00.0000001', day: '1969-12-31' },
 ];
@@ -363,6 +363,18 @@ suite('SQL Server (real server)', () => {
           [1, 2],
         ]),
       );
+    });
+    it('measures pushdown against client-side hashing on a sample', async () => {
+      const plan: HashPlan = {
+        key: ['id'],
+        columns: ['txt', 'num38'],
+        mode: 'canonical',
+        bucketing: { kind: 'key-hash', modulus: 3 },
+      };
+      const m = await source.measureHashing(parity, plan, { sampleRows: 3 });
+      expect(m.rows).toBe(3);
+      expect(m.clientMs).toBeGreaterThanOrEqual(0);
+      expect(['pushdown', 'client']).toContain(m.recommended);
     });
   });
 
