@@ -26,12 +26,14 @@ export type {
   SecretResolver,
   ResolvedSecretReference,
   ResolveSecretReferencesOptions,
+  SecretReferenceLocation,
 } from './secret-resolver.js';
 export {
   vaultSecretResolver,
   envSecretResolver,
   fileSecretResolver,
   resolveSecretReferences,
+  collectSecretReferences,
 } from './secret-resolver.js';
 export type { VaultConfig, VaultConfigInput } from './vault-config.js';
 export { vaultConfigSchema, resolveVaultConfig, createVaultClient } from './vault-config.js';

@@ -160,6 +160,39 @@ export async function resolveSecretReferences<T>(
   return out;
 }
 
+/** A reference found in a config by {@link collectSecretReferences}. */
+export interface SecretReferenceLocation {
+  /** Where in the config, e.g. `connections.source.password`. */
+  path: string;
+  /** The value as written (a reference or an `a || b` chain). */
+  reference: string;
+  /** Schemes used, in order (`['vault', 'env']` for `vault:… || env:…`). */
+  schemes: string[];
+}
+
+/**
+ * Lists the secret references of a config without resolving anything (for `cdc config validate` and
+ * `cdc check`, and to know whether a Vault client is needed at all).
+ */
+export function collectSecretReferences(
+  value: unknown,
+  knownSchemes: readonly string[] = ['vault', 'env', 'file'],
+): SecretReferenceLocation[] {
+  const found: SecretReferenceLocation[] = [];
+  const visit = (node: unknown, path: string): void => {
+    if (typeof node === 'string') {
+      const schemes = node.split(CHAIN_SEPARATOR).map((part) => SCHEME.exec(part)?.[1] ?? '');
+      if (knownSchemes.includes(schemes[0] ?? '')) found.push({ path, reference: node, schemes });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => visit(item, `${path}[${i}]`));
+    } else if (isPlainObject(node)) {
+      for (const [k, v] of Object.entries(node)) visit(v, path ? `${path}.${k}` : k);
+    }
+  };
+  visit(value, '');
+  return found;
+}
+
 function reasonOf(error: unknown): string {
   if (isCdcError(error)) return error.hint ? `${error.message}; ${error.hint}` : error.message;
   return error instanceof Error ? error.message : String(error);
