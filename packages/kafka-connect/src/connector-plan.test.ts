@@ -211,6 +211,20 @@ describe('renderConnectors: options', () => {
     expect(sink?.config.topics).toBe('events.demo.events');
   });
 
+  it('refuses Scylla soft deletes without preimages (they would null the kept row)', () => {
+    const pipeline = (preimages: boolean) => ({
+      name: 'ev',
+      mode: 'kafka-connect',
+      source: { type: 'scylla', contactPoints: ['s:9042'], tables: ['k.t'], preimages },
+      target: { host: 'pg', database: 'w', user: 'w', password: 'x' },
+      sink: { deletes: 'soft' },
+    });
+    expect(thrown(() => renderConnectors(config([pipeline(false)]))).hint).toMatch(/'preimage': true/);
+    const [source, sink] = renderConnectors(config([pipeline(true)]));
+    expect(source?.config['experimental.preimages.enabled']).toBe('true');
+    expect(sink?.config['transforms.unwrap.delete.tombstone.handling.mode']).toBe('rewrite');
+  });
+
   it('names the topic prefix scylla.name for connector releases before 1.2.3', () => {
     const [source] = renderConnectors(
       config([

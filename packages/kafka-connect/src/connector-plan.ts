@@ -16,6 +16,17 @@ export function pipelineConnectors(
     const p = { ...pipeline, source };
     return [debeziumSqlServerSource(p, kafka), debeziumJdbcSink(p, kafka, sqlServerTopics(p))];
   }
+  if (pipeline.sink.deletes === 'soft' && !source.preimages) {
+    // Without a preimage a Scylla delete event carries only the key: the rewritten soft delete would
+    // upsert NULL into every other column of the kept row.
+    throw new CdcError(
+      'CONFIG_INVALID',
+      `pipeline "${pipeline.name}": soft deletes from ScyllaDB need the row's preimage (source.preimages: true).`,
+      {
+        hint: "Enable it on each table (ALTER TABLE … WITH cdc = {'enabled': true, 'preimage': true}) and set source.preimages: true, or use sink.deletes: hard.",
+      },
+    );
+  }
   const p = { ...pipeline, source };
   return [scyllaCdcSource(p, kafka), debeziumJdbcSink(p, kafka, scyllaTopics(p))];
 }

@@ -46,6 +46,7 @@ export { debeziumJdbcSink, postgresJdbcUrl } from './debezium-jdbc-sink.js';
 export { pipelineConnectors, renderConnectors, maskSecrets } from './connector-plan.js';
 export {
   KafkaConnectClient,
+  connectorOffsetsSchema,
   connectorStatusSchema,
   connectorPluginSchema,
   configValidationSchema,
@@ -57,6 +58,7 @@ export type {
   ConnectorPlugin,
   ConfigValidation,
   ConnectorInfo,
+  ConnectorOffsets,
   ConnectServerInfo,
   FieldError,
   DeployResult,

@@ -90,6 +90,17 @@ const serverInfoSchema = z.object({
 });
 export type ConnectServerInfo = z.infer<typeof serverInfoSchema>;
 
+/** `GET /connectors/{name}/offsets` (KIP-875, Kafka 3.6+). */
+export const connectorOffsetsSchema = z.object({
+  offsets: z.array(
+    z.object({
+      partition: z.record(z.string(), z.unknown()),
+      offset: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  ),
+});
+export type ConnectorOffsets = z.infer<typeof connectorOffsetsSchema>;
+
 const errorBodySchema = z.object({ error_code: z.number().optional(), message: z.string().optional() });
 
 /** One field Kafka Connect rejected during validation. */
@@ -333,6 +344,43 @@ export class KafkaConnectClient {
   async resume(name: string): Promise<void> {
     await this.#request('PUT', `/connectors/${this.#name(name)}/resume`, {
       what: `resume connector ${name}`,
+    });
+  }
+
+  /**
+   * `PUT /connectors/{name}/stop` (KIP-875, Kafka 3.5+): keeps the config, shuts every task down. A
+   * stopped connector's offsets can be read and reset; `resume` starts it again.
+   */
+  async stop(name: string): Promise<void> {
+    await this.#request('PUT', `/connectors/${this.#name(name)}/stop`, { what: `stop connector ${name}` });
+  }
+
+  /** `GET /connectors/{name}/offsets` (Kafka 3.6+): the committed source offsets or sink positions. */
+  async offsets(name: string): Promise<ConnectorOffsets> {
+    const res = await this.#request('GET', `/connectors/${this.#name(name)}/offsets`, {
+      what: `read the offsets of connector ${name}`,
+    });
+    return this.#parse(connectorOffsetsSchema, res.body, `GET /connectors/${name}/offsets`);
+  }
+
+  /**
+   * `DELETE /connectors/{name}/offsets` (Kafka 3.6+): forgets where the connector was. A source then
+   * starts over as its snapshot mode says (Debezium `initial`: a new snapshot); a sink re-reads its
+   * topics from the earliest offset. The connector must be stopped first.
+   */
+  async resetOffsets(name: string): Promise<void> {
+    const state = (await this.status(name)).connector.state;
+    if (state !== 'STOPPED') {
+      throw new CdcError(
+        'INVALID_ARGUMENT',
+        `Connector ${name} is ${state}; offsets can only be reset while it is STOPPED.`,
+        {
+          hint: 'Stop it first (`cdc connectors stop`), reset, then `cdc connectors resume`.',
+        },
+      );
+    }
+    await this.#request('DELETE', `/connectors/${this.#name(name)}/offsets`, {
+      what: `reset the offsets of connector ${name}`,
     });
   }
 

@@ -199,6 +199,27 @@ describe('KafkaConnectClient against KafkaConnectFake', () => {
     expect((await rejection(client.scale('orders-sink', 0))).code).toBe('INVALID_ARGUMENT');
   });
 
+  it('stops, reads and resets offsets only while stopped, then resumes (KIP-875)', async () => {
+    const [source] = connectors();
+    await client.deploy(source!);
+    const committed = [
+      { partition: { server: 'orders', database: 'shop' }, offset: { commit_lsn: '0000002a:00000120:0003' } },
+    ];
+    fake.setOffsets('orders-source', committed);
+    expect((await client.offsets('orders-source')).offsets).toEqual(committed);
+    const running = await rejection(client.resetOffsets('orders-source'));
+    expect(running.code).toBe('INVALID_ARGUMENT');
+    expect(running.hint).toMatch(/connectors stop/);
+    await client.stop('orders-source');
+    const stopped = await client.status('orders-source');
+    expect(stopped.connector.state).toBe('STOPPED');
+    expect(stopped.tasks).toEqual([]);
+    await client.resetOffsets('orders-source');
+    expect((await client.offsets('orders-source')).offsets).toEqual([]);
+    await client.resume('orders-source');
+    expect((await client.status('orders-source')).tasks.map((t) => t.state)).toEqual(['RUNNING']);
+  });
+
   it('deletes, and reports whether there was anything to delete', async () => {
     const [, sink] = connectors();
     await client.deploy(sink!);

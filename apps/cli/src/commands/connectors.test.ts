@@ -130,6 +130,18 @@ describe('cdc connectors', () => {
     expect((await run('delete')).stdout).toBe('orders-source: deleted\norders-sink: deleted\n');
   });
 
+  it('stops and resets source offsets only with --yes', async () => {
+    await run('deploy');
+    fake.setOffsets('orders-source', [{ partition: { server: 'orders' }, offset: { commit_lsn: '1' } }]);
+    await expect(run('reset-offsets', '--role', 'source')).rejects.toThrow(/replays/);
+    await expect(run('reset-offsets', '--role', 'source', '--yes')).rejects.toThrow(/STOPPED/);
+    expect((await run('stop', '--role', 'source')).stdout).toBe('orders-source: stop requested\n');
+    expect((await run('reset-offsets', '--role', 'source', '--yes')).stdout).toBe(
+      'orders-source: offsets reset\n',
+    );
+    expect(fake.connector('orders-source')?.offsets).toEqual([]);
+  });
+
   it('fails with a CdcError for a bad role or task count', async () => {
     await expect(run('render', '--role', 'both')).rejects.toSatisfy(
       (e) => isCdcError(e) && /--role/.test(e.message),

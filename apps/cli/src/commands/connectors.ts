@@ -1,5 +1,5 @@
 /**
- * `cdc connectors render|deploy|status|pause|resume|restart|delete|scale`: scale-out mode, operated
+ * `cdc connectors render|deploy|status|pause|resume|stop|reset-offsets|restart|delete|scale`: scale-out mode, operated
  * from the same configuration file as the embedded mode. Thin: parse options, load the config, call
  * @cdc/kafka-connect, print.
  */
@@ -169,6 +169,33 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
         options,
         async (client, c) => (await client.resume(c.name), `${c.name}: resume requested`),
         'reverse',
+      );
+    });
+
+  withCommon(connectors.command('stop'))
+    .description('stop connectors: config kept, no tasks running (Kafka 3.5+); needed before reset-offsets')
+    .action(async (options: CommonOptions) => {
+      await each(options, async (client, c) => (await client.stop(c.name), `${c.name}: stop requested`));
+    });
+
+  withCommon(connectors.command('reset-offsets'))
+    .description(
+      'forget where stopped connectors were (Kafka 3.6+): a source snapshots again, a sink re-reads its topics',
+    )
+    .option('--yes', 'confirm: the next start replays from the beginning')
+    .action(async (options: CommonOptions & { yes?: boolean }) => {
+      if (!options.yes) {
+        throw new CdcError(
+          'INVALID_ARGUMENT',
+          'reset-offsets replays the source or topics from the beginning.',
+          {
+            hint: 'Stop the connectors, then run it again with --yes (see docs/operations.md, retention gaps).',
+          },
+        );
+      }
+      await each(
+        options,
+        async (client, c) => (await client.resetOffsets(c.name), `${c.name}: offsets reset`),
       );
     });
 

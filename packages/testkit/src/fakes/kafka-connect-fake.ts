@@ -49,6 +49,8 @@ export interface FakeConnector {
   state: State;
   trace?: string;
   tasks: FakeTask[];
+  /** Committed offsets (`GET /connectors/{name}/offsets`, KIP-875). */
+  offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> }[];
 }
 
 /** A request the fake received (for assertions). */
@@ -123,6 +125,7 @@ export class KafkaConnectFake {
   readonly #plugins: FakeConnectorPlugin[];
   readonly #failures: (InjectedFailure & { remaining: number })[] = [];
   readonly #validationErrors = new Map<string, Record<string, string[]>>();
+  readonly #stoppedTaskCounts = new Map<string, number>();
   readonly #workerId: string;
   readonly #version: string;
   /** Every request received, in order. */
@@ -197,6 +200,11 @@ export class KafkaConnectFake {
     const c = this.#require(name);
     c.state = 'FAILED';
     c.trace = trace;
+  }
+
+  /** Sets the committed offsets of a connector, as if its tasks had run. */
+  setOffsets(name: string, offsets: FakeConnector['offsets']): void {
+    this.#require(name).offsets = structuredClone(offsets);
   }
 
   /** Installs a plugin, or with `remove`, uninstalls one. */
@@ -315,8 +323,36 @@ export class KafkaConnectFake {
         return [202, undefined];
       }
       if (sub === 'resume' && method === 'PUT') {
-        this.#setAll(this.#require(name), 'RUNNING');
+        const c = this.#require(name);
+        const stopped = this.#stoppedTaskCounts.get(name);
+        if (c.state === 'STOPPED' && stopped !== undefined) {
+          c.tasks = Array.from({ length: stopped }, (_, id) => ({ id, state: 'RUNNING' as State }));
+          this.#stoppedTaskCounts.delete(name);
+        }
+        this.#setAll(c, 'RUNNING');
         return [202, undefined];
+      }
+      // KIP-875: a stopped connector keeps its config but runs no tasks; only then may offsets change.
+      if (sub === 'stop' && method === 'PUT') {
+        const c = this.#require(name);
+        if (c.state !== 'STOPPED') this.#stoppedTaskCounts.set(name, c.tasks.length);
+        c.state = 'STOPPED';
+        delete c.trace;
+        c.tasks = [];
+        return [204, undefined];
+      }
+      if (sub === 'offsets' && method === 'GET')
+        return [200, { offsets: structuredClone(this.#require(name).offsets) }];
+      if (sub === 'offsets' && method === 'DELETE') {
+        const c = this.#require(name);
+        if (c.state !== 'STOPPED') {
+          throw new HttpError(
+            400,
+            `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
+          );
+        }
+        c.offsets = [];
+        return [200, { message: 'The offsets for this connector have been reset successfully' }];
       }
       if (sub === 'restart' && method === 'POST') return this.#restart(this.#require(name), query);
     }
@@ -348,6 +384,7 @@ export class KafkaConnectFake {
       type: plugin.type,
       state: 'RUNNING',
       tasks: Array.from({ length: count }, (_, id) => ({ id, state: 'RUNNING' as State })),
+      offsets: this.#connectors.get(name)?.offsets ?? [],
     };
     this.#connectors.set(name, connector);
     return connector;
