@@ -56,7 +56,7 @@ interface Found {
 }
 
 const DEFAULTS = {
-  rowsPerBucket: 2_000,
+  rowsPerBucket: 500,
   concurrency: 4,
   maxDiffs: 1_000,
   drillRows: 50_000,
@@ -126,6 +126,7 @@ class Collector {
 
   add(found: Found): void {
     const prior = this.#byKey.get(found.keyText);
+    if (prior && prior.diff.kind === found.diff.kind) return;
     if (prior) {
       // The same key reported from two units (sides split keys differently): merge into one verdict.
       const source = prior.diff.source ?? found.diff.source;

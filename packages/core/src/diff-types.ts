@@ -60,7 +60,7 @@ export interface DiffOptions {
   hashing?: 'auto' | 'canonical' | 'client';
   /** Bucket strategy for `hash`. Default `auto` (int-range when both sides allow it, else key-hash/token). */
   bucketing?: 'auto' | 'key-hash' | 'int-range' | 'token';
-  /** Target rows per bucket. Default 2,000. */
+  /** Target rows per bucket (smaller: more summary rows, less to re-read per difference). Default 500. */
   rowsPerBucket?: number;
   /** Splits requested from the source (parallel units). Default `4 × concurrency`. */
   splits?: number;
