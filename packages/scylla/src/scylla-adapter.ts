@@ -780,7 +780,7 @@ export class ScyllaAdapter implements ChangeSource {
     return this.#resolve(t, changes);
   }
 
-  /** Fills element-level collection changes and static-only writes from the current rows. */
+  /** Fills element-level collection changes, counter totals and static-only writes from the current rows. */
   async #resolve(t: CdcTableState, changes: TranslatedChange[]): Promise<TranslatedChange[]> {
     const info = t.info;
     const keyCols = info.schema.primaryKey;

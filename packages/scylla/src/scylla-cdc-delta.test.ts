@@ -156,6 +156,25 @@ describe('non-frozen collections', () => {
   });
 });
 
+describe('counters', () => {
+  it('a counter increment is not a value: it is resolved from the current total', () => {
+    const counterShape: CdcTableShape = {
+      id: { schema: 'ks', name: 'c' },
+      partitionKey: ['pk'],
+      clusteringKey: [],
+      staticColumns: [],
+      valueColumns: ['n'],
+      types: new Map([['n', ty('counter')]]),
+    };
+    const [a] = translateLogRows(counterShape, [
+      { cdc$time: writeTime(50), cdc$operation: CdcOperation.update, pk: 1, n: 5n },
+    ]);
+    expect(a?.unresolved).toEqual([{ column: 'n', added: 5n, removed: null }]);
+    expect(a?.event).toMatchObject({ op: 'upsert', row: { pk: 1 }, partial: true });
+    expect(a?.staticOnly).toBe(false);
+  });
+});
+
 describe('deletes', () => {
   it('row delete → delete by full key', () => {
     const [a] = translateLogRows(shape, [log(CdcOperation.rowDelete, 1, { ck1: 1, ck2: 'a' })]);

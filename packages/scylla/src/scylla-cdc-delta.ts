@@ -273,6 +273,9 @@ export function translateLogRows(
                 knownRow.delete(c);
               }
             }
+          } else if (type?.kind === 'native' && type.name === 'counter' && v !== null && v !== undefined) {
+            // A counter's log value is the increment, not the new value: read the current total.
+            unresolved.push({ column: c, added: v, removed: null });
           } else if (deleted) {
             values[c] = null;
           } else if (v !== null && v !== undefined) {
