@@ -443,11 +443,12 @@ export class PostgresAdapter implements ScanSource {
 
   async summarize(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]> {
     const params = new Params();
-    const { digest, bucket } = this.#hashSql(table, plan, params);
+    const { sumValue, bucket } = this.#hashSql(table, plan, params);
     const where = this.#rangeSql(table, range, params);
+    // One pass, one GROUP BY, no temp tables: parallel-safe functions only, so workers can share it.
     const sql =
-      `SELECT b, count(*) AS n, sum(${hexWordSql('h', 1)}) AS hi, sum(${hexWordSql('h', 9)}) AS lo FROM (` +
-      `SELECT ${bucket} AS b, ${digest} AS h FROM ${qualifiedName(table.id)} t WHERE ${where}) s GROUP BY b ORDER BY b`;
+      `SELECT b, count(*) AS n, sum((h >> 32) & 4294967295) AS hi, sum(h & 4294967295) AS lo FROM (` +
+      `SELECT ${bucket} AS b, ${sumValue} AS h FROM ${qualifiedName(table.id)} t WHERE ${where}) s GROUP BY b ORDER BY b`;
     const rows = await this.query<{ b: string | number; n: string; hi: string; lo: string }>(
       sql,
       params.values,
@@ -467,7 +468,7 @@ export class PostgresAdapter implements ScanSource {
   ): AsyncIterable<KeyHash[]> {
     if (buckets.length === 0) return;
     const params = new Params();
-    const { digest, bucket } = this.#hashSql(table, plan, params);
+    const { value, hex, bucket } = this.#hashSql(table, plan, params);
     const where = [this.#rangeSql(table, range, params)];
     if (plan.bucketing.kind === 'int-range') {
       // Index range scans: one key interval per bucket.
@@ -484,7 +485,10 @@ export class PostgresAdapter implements ScanSource {
     }
     where.push(`${bucket} = ANY(${params.add(buckets, 'bigint[]')})`);
     const keySelect = table.primaryKey.map((k, i) => `t.${quoteIdent(k)} AS "__cdc_k${i}"`).join(', ');
-    const sql = `SELECT ${keySelect}, ${digest} AS h FROM ${qualifiedName(table.id)} t WHERE ${where.join(' AND ')}`;
+    const keyNames = table.primaryKey.map((_, i) => `s."__cdc_k${i}"`).join(', ');
+    const sql =
+      `SELECT ${keyNames}, ${hex} AS h FROM (SELECT ${keySelect}, ${value} AS h` +
+      ` FROM ${qualifiedName(table.id)} t WHERE ${where.join(' AND ')}) s`;
     const client = await this.connect();
     try {
       const cursor = client.query(new Cursor(sql, params.values, { types: cdcTypes }));
@@ -512,8 +516,16 @@ export class PostgresAdapter implements ScanSource {
     if (this.#ownsPool) await this.db.destroy().catch(() => undefined);
   }
 
-  /** `digest` (hex) and `bucket` SQL of a hash plan over alias `t`. */
-  #hashSql(table: TableSchema, plan: HashPlan, params: Params): { digest: string; bucket: string } {
+  /**
+   * SQL of a hash plan over alias `t`: `value` (the per-row digest, selected as `h`), `hex` (that
+   * digest as lowercase hex, over `h`), `sumValue` (the 64-bit row hash as a signed bigint, whose
+   * halves summarize sums) and `bucket`.
+   */
+  #hashSql(
+    table: TableSchema,
+    plan: HashPlan,
+    params: Params,
+  ): { value: string; sumValue: string; hex: string; bucket: string } {
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const col = (name: string): Column => {
       const c = byName.get(name);
@@ -527,7 +539,9 @@ export class PostgresAdapter implements ScanSource {
     };
     const keyCols = plan.key.map(col);
     const valueCols = plan.columns.map(col);
-    let digest: string;
+    let value: string;
+    let sumValue: string;
+    let hex: string;
     let keyHash: string;
     if (plan.mode === 'native') {
       const native = (c: Column) => {
@@ -535,8 +549,9 @@ export class PostgresAdapter implements ScanSource {
         // json has no hash opclass; its text is the same on two identically typed PostgreSQL sides.
         return /^json(\[\])?$/.test(c.nativeType) ? `${v}::text` : v;
       };
-      const rowHash = `hash_record_extended(ROW(${[...keyCols, ...valueCols].map(native).join(', ')}), 0)`;
-      digest = `lpad(to_hex(${rowHash}), 16, '0')`;
+      value = `hash_record_extended(ROW(${[...keyCols, ...valueCols].map(native).join(', ')}), 0)`;
+      sumValue = value;
+      hex = `lpad(to_hex(h), 16, '0')`;
       keyHash = `(hash_record_extended(ROW(${keyCols.map(native).join(', ')}), 0) & 4294967295)`;
     } else {
       for (const c of [...keyCols, ...valueCols]) {
@@ -553,7 +568,10 @@ export class PostgresAdapter implements ScanSource {
       const opts = (c: Column) => plan.columnOptions?.[c.name] ?? {};
       const keyString = joinFieldsSql(keyCols.map((c) => canonicalColumnSql(c, opts(c))));
       const rowString = joinFieldsSql([keyString, ...valueCols.map((c) => canonicalColumnSql(c, opts(c)))]);
-      digest = `md5(${rowString})`;
+      value = `md5(${rowString})`;
+      // The first 8 digest bytes as one bigint (two's complement): one conversion instead of two.
+      sumValue = `('x' || substr(${value}, 1, 16))::bit(64)::bigint`;
+      hex = 'h';
       keyHash = hexWordSql(`md5(${keyString})`, 1);
     }
     let bucket: string;
@@ -563,9 +581,10 @@ export class PostgresAdapter implements ScanSource {
         break;
       case 'int-range': {
         const c = `t.${quoteIdent(col(plan.bucketing.column).name)}`;
-        const start = params.add(plan.bucketing.start.toString(), 'numeric');
-        const width = params.add(plan.bucketing.width.toString(), 'numeric');
-        bucket = `floor((${c} - ${start}) / ${width})::bigint`;
+        const start = params.add(plan.bucketing.start.toString(), 'bigint');
+        const width = params.add(plan.bucketing.width.toString(), 'bigint');
+        // Integer floor division (numeric arithmetic would cost more than the hashing).
+        bucket = `(CASE WHEN ${c} >= ${start} THEN (${c} - ${start}) / ${width} ELSE -((${start} - ${c} + ${width} - 1) / ${width}) END)`;
         break;
       }
       case 'token':
@@ -573,7 +592,7 @@ export class PostgresAdapter implements ScanSource {
           hint: 'use key-hash or int-range bucketing for PostgreSQL pushdown',
         });
     }
-    return { digest, bucket };
+    return { value, sumValue, hex, bucket };
   }
 
   #keyColumns(table: TableSchema): ColumnSql[] {
