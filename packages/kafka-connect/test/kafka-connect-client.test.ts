@@ -1,4 +1,5 @@
 /** Every REST operation of KafkaConnectClient against KafkaConnectFake (a fake of the documented API). */
+import { fc, test } from '@fast-check/vitest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isCdcError, type CdcError } from '@cdc/core';
 import { KafkaConnectFake } from '@cdc/testkit';
@@ -35,7 +36,7 @@ async function rejection(promise: Promise<unknown>): Promise<CdcError> {
   throw new Error('expected a CdcError');
 }
 
-function connectors() {
+function connectors(password = NASTY) {
   return renderConnectors(
     parseKafkaConnectConfig({
       kafka: { connect: { url: fake.url }, bootstrapServers: 'kafka:9092' },
@@ -48,10 +49,10 @@ function connectors() {
             host: 'mssql',
             database: 'shop',
             user: 'cdc_reader',
-            password: NASTY,
+            password,
             tables: ['dbo.orders'],
           },
-          target: { host: 'pg', database: 'warehouse', user: 'cdc_writer', password: NASTY },
+          target: { host: 'pg', database: 'warehouse', user: 'cdc_writer', password },
           sink: { tasksMax: 2 },
         },
       ],
@@ -92,6 +93,23 @@ describe('KafkaConnectClient against KafkaConnectFake', () => {
     ]);
     expect((await client.getConfig('orders-source'))?.['database.password']).toBe(NASTY);
   });
+
+  // Any password Kafka Connect would not re-interpret reaches the worker byte for byte, and only in the
+  // password properties.
+  const hostile = fc.stringMatching(/^[A-Za-z0-9"'$\\{}`;:%@\/ \u00e9\u20ac\u{1F600}-]{1,40}$/u);
+  test.prop([hostile], { numRuns: 15 })(
+    'round-trips hostile passwords through the REST API',
+    async (password) => {
+      fc.pre(!/\$\{[^}]*?:[^}]*?\}/.test(password));
+      const [source, sink] = connectors(password);
+      await client.deploy(source!);
+      await client.deploy(sink!);
+      expect((await client.getConfig('orders-source'))?.['database.password']).toBe(password);
+      const stored = await client.getConfig('orders-sink');
+      expect(stored?.['connection.password']).toBe(password);
+      expect(stored?.['connection.url']).toBe('jdbc:postgresql://pg:5432/warehouse?currentSchema=public');
+    },
+  );
 
   it('refuses a deploy when the plugin is missing, naming what is installed', async () => {
     const [source] = connectors();
