@@ -486,7 +486,7 @@ export class KafkaConnectClient {
         timedOut ? 'TIMEOUT' : 'CONNECTION_FAILED',
         timedOut
           ? `Kafka Connect at ${this.#display} did not answer within ${this.#timeoutMs} ms (${method} ${path}).`
-          : `Cannot reach Kafka Connect at ${this.#display} to ${options.what}: ${cause instanceof Error ? cause.message : String(cause)}.`,
+          : `Cannot reach Kafka Connect at ${this.#display} to ${options.what}: ${networkReason(cause)}.`,
         {
           hint: 'Check kafka.connect.url and that the workers are up (`docker compose ps connect`).',
           transient: true,
@@ -543,6 +543,14 @@ export class KafkaConnectClient {
       codes[status] ?? (['UPSTREAM_ERROR', 'See the worker logs.'] as [CdcErrorCode, string]);
     return new CdcError(code, `Could not ${what}: ${where}${suffix}.`, { hint });
   }
+}
+
+/** fetch wraps the socket error (ECONNREFUSED, ENOTFOUND…) in `cause`; that is the useful part. */
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const inner = error.cause as { code?: unknown; message?: unknown } | undefined;
+  if (inner && typeof inner.code === 'string') return `${error.message} (${inner.code})`;
+  return error.message;
 }
 
 function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -264,6 +264,8 @@ describe('KafkaConnectClient against KafkaConnectFake', () => {
     const error = await rejection(offline.listConnectors());
     expect(error.code).toBe('CONNECTION_FAILED');
     expect(error.message).toContain(url);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.transient).toBe(true);
   });
 
   it('refuses credentials in the URL', () => {
