@@ -180,6 +180,15 @@ function arrayLiteral(values: readonly unknown[], element: LogicalType): string 
   return `{${items.join(',')}}`;
 }
 
+const NESTED_KINDS = new Set(['list', 'set', 'map', 'tuple', 'udt', 'json']);
+
+/** JSON for values JSON.stringify rejects or loses: bigint as a decimal string, Map as an object. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Map) return Object.fromEntries(value);
+  return value;
+}
+
 /**
  * A JS value of logical type `type` as PostgreSQL input text (bound as a parameter and cast to the
  * column's native type), or `null`.
@@ -215,19 +224,18 @@ export function toPostgresText(value: unknown, type: LogicalType): string | null
       }
       return String(value);
     case 'json':
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      return typeof value === 'string' ? value : JSON.stringify(value, jsonReplacer);
     case 'list':
     case 'set':
-      if (Array.isArray(value)) return arrayLiteral(value, type.element);
-      return typeof value === 'string' ? value : JSON.stringify(value);
+      // Collections of scalars are PostgreSQL arrays; nested ones are stored as jsonb (nativeTypeFor).
+      if (Array.isArray(value) && !NESTED_KINDS.has(type.element.kind))
+        return arrayLiteral(value, type.element);
+      if (value instanceof Set) return toPostgresText([...value], type);
+      return typeof value === 'string' ? value : JSON.stringify(value, jsonReplacer);
     case 'map':
     case 'tuple':
     case 'udt':
-      return typeof value === 'string'
-        ? value
-        : JSON.stringify(value, (_k, v: unknown) =>
-            typeof v === 'bigint' ? v.toString() : v instanceof Map ? Object.fromEntries(v) : v,
-          );
+      return typeof value === 'string' ? value : JSON.stringify(value, jsonReplacer);
     default:
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
