@@ -206,6 +206,7 @@ describe('renderConnectors: options', () => {
       'scylla.password': NASTY,
       'scylla.local.dc': 'datacenter1',
       'tasks.max': '4',
+      'topic.creation.default.partitions': '1',
       'transforms.flatten.type': 'com.scylladb.cdc.debezium.connector.transforms.ScyllaFlattenColumns',
     });
     expect(sink?.config.topics).toBe('events.demo.events');

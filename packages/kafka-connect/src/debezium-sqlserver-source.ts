@@ -70,7 +70,8 @@ export function debeziumSqlServerSource(
     'schema.history.internal.kafka.topic': `${prefix}.schema-history`,
     'schema.history.internal.store.only.captured.tables.ddl': 'true',
     'topic.creation.default.replication.factor': String(kafka.replicationFactor),
-    'topic.creation.default.partitions': '1',
+    // One partition per sink task: keys (primary keys) keep per-row order within a partition.
+    'topic.creation.default.partitions': String(pipeline.sink.tasksMax),
     ...exactlyOnceProperties(source.exactlyOnce, kafka, where),
     ...converterProperties(pipeline.converter, kafka),
     ...source.properties,

@@ -63,7 +63,8 @@ export function scyllaCdcSource(
       : {}),
     ...(source.preimages ? { 'experimental.preimages.enabled': 'true' } : {}),
     'topic.creation.default.replication.factor': String(kafka.replicationFactor),
-    'topic.creation.default.partitions': '1',
+    // One partition per sink task: keys (primary keys) keep per-row order within a partition.
+    'topic.creation.default.partitions': String(pipeline.sink.tasksMax),
     transforms: 'flatten',
     'transforms.flatten.type': 'com.scylladb.cdc.debezium.connector.transforms.ScyllaFlattenColumns',
     ...converterProperties(pipeline.converter, kafka),

@@ -30,6 +30,8 @@ describe('docker stack configurations', () => {
     const shopSource = connectors[0]?.config;
     expect(shopSource?.['exactly.once.support']).toBe('required');
     expect(shopSource?.['value.converter.schema.registry.url']).toBe('http://schema-registry:8081');
+    // Topics get one partition per sink task, so every sink task has work.
+    expect(shopSource?.['topic.creation.default.partitions']).toBe(connectors[1]?.config['tasks.max']);
   });
 
   it('scripts/cdc.embedded.yaml passes the core schema and has no kafka-connect pipeline', () => {
