@@ -383,6 +383,26 @@ describe('diffTables — strategies and options', () => {
     expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([['mismatched', 9n, ['f']]]);
   });
 
+  it('missing rows carry every shared column (for inserts) even when only some are compared', async () => {
+    const sides = narrowPair(10, (r) => (r.id === 6n ? undefined : r.id === 9n ? { ...r, f: 7 } : r));
+    for (const algorithm of ['hash', 'stream'] as const) {
+      const result = await diffTables({ ...sides, algorithm, columns: ['v'] });
+      expect(result.differences).toEqual([
+        {
+          kind: 'missing',
+          key: { id: 6n },
+          columns: ['v'],
+          source: { id: 6n, v: 2, f: 0.5, ts: 2_000_000n },
+        },
+      ]);
+      expect(planRepair(result).steps[0]).toEqual({
+        op: 'insert',
+        key: { id: 6n },
+        values: { id: 6n, v: 2, f: 0.5, ts: 2_000_000n },
+      });
+    }
+  });
+
   it('stops at maxDiffs and marks the result truncated', async () => {
     const result = await diffTables({ ...narrowPair(300, (r) => ({ ...r, v: 99 })), maxDiffs: 10 });
     expect(result.differences).toHaveLength(10);

@@ -335,6 +335,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       live = await recheck(options.recheckAfterMs);
     }
     const entries = collector.entries();
+    await completeMissing(entries);
     const sortKey = (f: Found): Key => key.map((k) => (f.diff.source ?? f.diff.target ?? {})[k]);
     entries.sort((a, b) => compareKeys(sortKey(a), sortKey(b), keyTypes));
     const differences = entries.map((e) => e.diff);
@@ -362,6 +363,31 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       ...(live ? { live } : {}),
       notes,
     };
+  };
+
+  // Rows to insert need every column the target has, not only the compared ones.
+  const uncompared = source.table.columns
+    .map((c) => c.name)
+    .filter((c) => !key.includes(c) && !columns.includes(c) && target.types.has(c));
+  const completeMissing = async (entries: Found[]): Promise<void> => {
+    const missing = entries.filter((e) => e.diff.kind === 'missing' && e.diff.source);
+    if (uncompared.length === 0 || missing.length === 0) return;
+    const byKey = new Map(missing.map((e) => [e.keyText, e.diff]));
+    for (let i = 0; i < missing.length; i += DEFAULTS.lookupBatch) {
+      check();
+      const chunk = missing.slice(i, i + DEFAULTS.lookupBatch);
+      source.stats.queries++;
+      const rows = await source.src.lookup(
+        source.table,
+        chunk.map((e) => key.map((k) => (e.diff.source as Row)[k])),
+        [...key, ...uncompared],
+      );
+      for (const row of rows) {
+        source.stats.rowsRead++;
+        const d = byKey.get(keyString(row, source.hashTable, keyOnlyPlan));
+        if (d?.source) for (const c of uncompared) d.source[c] = row[c];
+      }
+    }
   };
 
   // ---- lookups (both rows of differing keys)

@@ -88,7 +88,10 @@ export interface Difference {
   key: Record<string, unknown>;
   /** Differing columns (for missing/extra: every compared column). */
   columns: string[];
-  /** Key and compared columns as read from the source (absent for `extra`). */
+  /**
+   * Key and compared columns as read from the source (absent for `extra`); for `missing`, every column
+   * the target also has, so the row can be inserted.
+   */
   source?: Row;
   /** Key and compared columns as read from the target (absent for `missing`). */
   target?: Row;

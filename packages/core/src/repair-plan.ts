@@ -69,7 +69,10 @@ export function planRepair(result: DiffResult, options: RepairPlanOptions = {}):
       steps.push({
         op: 'insert',
         key: d.key,
-        values: pick(d.source, [...result.keyColumns, ...result.comparedColumns]),
+        // The diff reads every column the target shares with the source for missing rows.
+        values: pick(d.source, [
+          ...new Set([...result.keyColumns, ...result.comparedColumns, ...Object.keys(d.source ?? {})]),
+        ]),
       });
       summary.insert++;
     } else if (d.kind === 'mismatched' && ops.has('update')) {
