@@ -335,6 +335,55 @@ export class KafkaConnectClient {
     return this.#parse(connectorStatusSchema, res.body, `GET /connectors/${name}/status`);
   }
 
+  /**
+   * Polls the status until the connector and all its tasks are in `state` (a stopped connector has no
+   * tasks). Throws `UPSTREAM_ERROR` with the first line of the trace as soon as anything is `FAILED`
+   * (unless waiting for FAILED), and `TIMEOUT` with the last states seen.
+   */
+  async waitFor(
+    name: string,
+    state: ConnectorState,
+    options: { timeoutMs?: number; intervalMs?: number } = {},
+  ): Promise<ConnectorStatus> {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const intervalMs = options.intervalMs ?? 1_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.status(name);
+      const failed = [
+        ...(status.connector.state === 'FAILED' ? [`connector: ${firstLine(status.connector.trace)}`] : []),
+        ...status.tasks.filter((t) => t.state === 'FAILED').map((t) => `task ${t.id}: ${firstLine(t.trace)}`),
+      ];
+      if (state !== 'FAILED' && failed.length > 0) {
+        throw new CdcError(
+          'UPSTREAM_ERROR',
+          `Connector ${name} failed while waiting for ${state}:\n  ${failed.join('\n  ')}`,
+          {
+            hint: 'Fix the cause shown in the trace, then `cdc connectors restart`.',
+          },
+        );
+      }
+      const tasksReady = state === 'STOPPED' ? status.tasks.length === 0 : status.tasks.length > 0;
+      if (status.connector.state === state && tasksReady && status.tasks.every((t) => t.state === state)) {
+        return status;
+      }
+      if (Date.now() >= deadline) {
+        const seen = [status.connector.state, ...status.tasks.map((t) => `task ${t.id} ${t.state}`)].join(
+          ', ',
+        );
+        throw new CdcError(
+          'TIMEOUT',
+          `Connector ${name} did not reach ${state} within ${timeoutMs} ms (now: ${seen}).`,
+          {
+            hint: 'Check `cdc connectors status` and the worker logs; rebalances can take a while on busy clusters.',
+            transient: true,
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
   /** `PUT /connectors/{name}/pause`. Asynchronous on the worker: poll {@link status} for `PAUSED`. */
   async pause(name: string): Promise<void> {
     await this.#request('PUT', `/connectors/${this.#name(name)}/pause`, { what: `pause connector ${name}` });
@@ -543,6 +592,10 @@ export class KafkaConnectClient {
       codes[status] ?? (['UPSTREAM_ERROR', 'See the worker logs.'] as [CdcErrorCode, string]);
     return new CdcError(code, `Could not ${what}: ${where}${suffix}.`, { hint });
   }
+}
+
+function firstLine(trace: string | undefined): string {
+  return (trace ?? 'no trace').split('\n')[0] ?? '';
 }
 
 /** fetch wraps the socket error (ECONNREFUSED, ENOTFOUND…) in `cause`; that is the useful part. */

@@ -238,6 +238,27 @@ describe('KafkaConnectClient against KafkaConnectFake', () => {
     expect((await client.status('orders-source')).tasks.map((t) => t.state)).toEqual(['RUNNING']);
   });
 
+  it('waits for a state, fails fast on a failed task, and times out with the states seen', async () => {
+    const [, sink] = connectors();
+    await client.deploy(sink!);
+    expect((await client.waitFor('orders-sink', 'RUNNING')).tasks).toHaveLength(2);
+    await client.stop('orders-sink');
+    expect((await client.waitFor('orders-sink', 'STOPPED')).tasks).toEqual([]);
+    await client.resume('orders-sink');
+    fake.failTask('orders-sink', 1, 'org.postgresql.util.PSQLException: permission denied\n\tat x');
+    const failed = await rejection(client.waitFor('orders-sink', 'RUNNING', { intervalMs: 1 }));
+    expect(failed.code).toBe('UPSTREAM_ERROR');
+    expect(failed.message).toContain('task 1: org.postgresql.util.PSQLException: permission denied');
+    expect(failed.message).not.toContain('\tat x');
+    await client.restart('orders-sink');
+    await client.pause('orders-sink');
+    const timeout = await rejection(
+      client.waitFor('orders-sink', 'RUNNING', { timeoutMs: 20, intervalMs: 5 }),
+    );
+    expect(timeout.code).toBe('TIMEOUT');
+    expect(timeout.message).toContain('now: PAUSED, task 0 PAUSED');
+  });
+
   it('deletes, and reports whether there was anything to delete', async () => {
     const [, sink] = connectors();
     await client.deploy(sink!);

@@ -105,6 +105,15 @@ describe('cdc connectors', () => {
     expect(status.exitCode).toBeUndefined();
   });
 
+  it('deploy --wait waits for RUNNING and fails with the task trace', async () => {
+    expect((await run('deploy', '--wait', '5')).stdout).toBe(
+      'orders-source: created\norders-source: RUNNING\norders-sink: created\norders-sink: RUNNING\n',
+    );
+    await run('stop', '--wait');
+    expect(fake.connector('orders-sink')?.state).toBe('STOPPED');
+    await expect(run('deploy', '--wait', 'soon')).rejects.toThrow(/--wait takes a number of seconds/);
+  });
+
   it('status exits 1 on a failed task and restart brings it back', async () => {
     await run('deploy');
     fake.failTask('orders-sink', 0, 'java.sql.SQLException: boom\n\tat x');

@@ -10,6 +10,7 @@ import {
   parseKafkaConnectConfig,
   renderConnectors,
   type ConnectorDefinition,
+  type ConnectorState,
   type ConnectorStatus,
   type KafkaSettings,
 } from '@cdc/kafka-connect';
@@ -34,6 +35,17 @@ interface CommonOptions {
   pipeline?: string;
   role?: string;
   json?: boolean;
+  /** Seconds to wait for the resulting state (commander parses `--wait [seconds]`). */
+  wait?: boolean | string;
+}
+
+function waitSeconds(wait: boolean | string | undefined): number | undefined {
+  if (wait === undefined || wait === false) return undefined;
+  if (wait === true) return 120;
+  if (!/^[1-9]\d*$/.test(wait)) {
+    throw new CdcError('INVALID_ARGUMENT', `--wait takes a number of seconds, got "${wait}".`);
+  }
+  return Number(wait);
 }
 
 const ROLES = ['source', 'sink'] as const;
@@ -86,12 +98,22 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
     options: CommonOptions,
     run: (client: KafkaConnectClient, connector: ConnectorDefinition) => Promise<string>,
     order: 'forward' | 'reverse' = 'forward',
+    waitState?: ConnectorState,
   ): Promise<void> {
+    const seconds = waitSeconds(options.wait);
     const { config, connectors } = await load(options);
     const client = createClient(config.kafka);
     const list = order === 'forward' ? connectors : [...connectors].reverse();
-    for (const connector of list) out(`${await run(client, connector)}\n`);
+    for (const connector of list) {
+      out(`${await run(client, connector)}\n`);
+      if (seconds !== undefined && waitState !== undefined) {
+        await client.waitFor(connector.name, waitState, { timeoutMs: seconds * 1000 });
+        out(`${connector.name}: ${waitState}\n`);
+      }
+    }
   }
+
+  const WAIT = ['--wait [seconds]', 'wait until the connectors reach the state (default 120 s)'] as const;
 
   const connectors = program
     .command('connectors')
@@ -124,11 +146,17 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
 
   withCommon(connectors.command('deploy'))
     .description('check plugins, validate, then create or update each connector (idempotent)')
+    .option(...WAIT)
     .action(async (options: CommonOptions) => {
-      await each(options, async (client, c) => {
-        const result = await client.deploy(c);
-        return `${result.name}: ${result.action}`;
-      });
+      await each(
+        options,
+        async (client, c) => {
+          const result = await client.deploy(c);
+          return `${result.name}: ${result.action}`;
+        },
+        'forward',
+        'RUNNING',
+      );
     });
 
   withCommon(connectors.command('status'))
@@ -158,24 +186,38 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
   // Pause the source first so the sink drains what is already in Kafka; resume the sink first.
   withCommon(connectors.command('pause'))
     .description('pause connectors (sources first)')
+    .option(...WAIT)
     .action(async (options: CommonOptions) => {
-      await each(options, async (client, c) => (await client.pause(c.name), `${c.name}: pause requested`));
+      await each(
+        options,
+        async (client, c) => (await client.pause(c.name), `${c.name}: pause requested`),
+        'forward',
+        'PAUSED',
+      );
     });
 
   withCommon(connectors.command('resume'))
     .description('resume connectors (sinks first)')
+    .option(...WAIT)
     .action(async (options: CommonOptions) => {
       await each(
         options,
         async (client, c) => (await client.resume(c.name), `${c.name}: resume requested`),
         'reverse',
+        'RUNNING',
       );
     });
 
   withCommon(connectors.command('stop'))
     .description('stop connectors: config kept, no tasks running (Kafka 3.5+); needed before reset-offsets')
+    .option(...WAIT)
     .action(async (options: CommonOptions) => {
-      await each(options, async (client, c) => (await client.stop(c.name), `${c.name}: stop requested`));
+      await each(
+        options,
+        async (client, c) => (await client.stop(c.name), `${c.name}: stop requested`),
+        'forward',
+        'STOPPED',
+      );
     });
 
   withCommon(connectors.command('reset-offsets'))
