@@ -100,6 +100,7 @@ export class PostgresAdapter implements ScanSource {
   readonly #ownsPool: boolean;
   readonly #url: string | undefined;
   #closed = false;
+  #serverVersion: Promise<number> | undefined;
 
   constructor(pool: pg.Pool, ownsPool: boolean, url?: string) {
     this.#pool = pool;
@@ -441,7 +442,29 @@ export class PostgresAdapter implements ScanSource {
     return out;
   }
 
+  /** `server_version_num` of the server (e.g. 180001), read once. */
+  serverVersion(): Promise<number> {
+    this.#serverVersion ??= this.query<{ v: string }>(
+      `SELECT current_setting('server_version_num') AS v`,
+    ).then((rows) => Number(rows[0]?.v ?? 0));
+    return this.#serverVersion;
+  }
+
+  /** Case-insensitive canonical text needs full Unicode lower-casing in SQL (`pg_unicode_fast`, 18+). */
+  async #checkPlan(plan: HashPlan): Promise<void> {
+    if (plan.mode !== 'canonical') return;
+    const insensitive = Object.entries(plan.columnOptions ?? {}).filter(([, o]) => o.caseInsensitive);
+    if (insensitive.length && (await this.serverVersion()) < 180000) {
+      throw new CdcError(
+        'INVALID_ARGUMENT',
+        `case-insensitive comparison of ${insensitive.map(([c]) => JSON.stringify(c)).join(', ')} cannot be hashed in PostgreSQL before 18`,
+        { hint: 'hash this table client-side, or compare these columns case-sensitively' },
+      );
+    }
+  }
+
   async summarize(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]> {
+    await this.#checkPlan(plan);
     const params = new Params();
     const { sumValue, bucket } = this.#hashSql(table, plan, params);
     const where = this.#rangeSql(table, range, params);
@@ -467,6 +490,7 @@ export class PostgresAdapter implements ScanSource {
     range?: Range,
   ): AsyncIterable<KeyHash[]> {
     if (buckets.length === 0) return;
+    await this.#checkPlan(plan);
     const params = new Params();
     const { value, hex, bucket } = this.#hashSql(table, plan, params);
     const where = [this.#rangeSql(table, range, params)];

@@ -335,6 +335,31 @@ function describeSinkContract(sinkFixture: SinkContractFixture): void {
       expect((await sink.checkpoints('contract')).get('*')).toBe('p1');
     });
 
+    it('applies nothing of a batch that fails part-way', async () => {
+      const epoch = await sink.acquire('contract');
+      const error = await sink
+        .apply('contract', epoch, {
+          partition: '*',
+          position: 'p-broken',
+          events: [
+            {
+              op: 'upsert',
+              table,
+              key: { order: '7' },
+              row: { order: '7', 'Value "v"': 'seven', amount: '7' },
+            },
+            { op: 'delete', table, key: { order: '1' } },
+            // A table that was never prepared, after the changes above may already be written: the
+            // sink must reject the whole batch.
+            { op: 'delete-range', table: { schema: 'src', name: 'unmapped' }, prefix: { id: 1 } },
+          ],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(await read()).toEqual(['1=a2/2', '2=b/\\N']);
+      expect((await sink.checkpoints('contract')).get('*')).toBe('p1');
+    });
+
     it('fences a stale epoch: nothing of its batch is applied', async () => {
       const stale = await sink.acquire('contract');
       const fresh = await sink.acquire('contract');
