@@ -571,8 +571,12 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   const estimateRows = async (): Promise<bigint> => {
     const side = source;
     side.stats.queries++;
-    if (side.src.capabilities.estimatedCount && side.src.estimateCount)
-      return side.src.estimateCount(side.table);
+    if (side.src.capabilities.estimatedCount && side.src.estimateCount) {
+      const estimate = await side.src.estimateCount(side.table);
+      // Statistics of a never-analyzed table say 0 or -1; bucket sizes would be wrong by orders of magnitude.
+      if (estimate >= 10_000n) return estimate;
+      side.stats.queries++;
+    }
     return side.src.count(side.table);
   };
 
