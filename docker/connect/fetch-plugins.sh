@@ -24,13 +24,16 @@ fetch_pinned() {
   fi
 }
 
-# Apache Kafka, checked against the SHA-512 published by the ASF.
+# Apache Kafka, checked against the release manager's signature (ASF KEYS), as the official image does.
 kafka="kafka_${SCALA_VERSION}-${KAFKA_VERSION}"
 curl -fsSL --retry 3 -o kafka.tgz "https://archive.apache.org/dist/kafka/${KAFKA_VERSION}/${kafka}.tgz"
-expected=$(curl -fsSL --retry 3 "https://archive.apache.org/dist/kafka/${KAFKA_VERSION}/${kafka}.tgz.sha512" \
-  | tr -d ' \n' | sed 's/^.*://' | tr 'A-F' 'a-f')
-actual=$(sha512sum kafka.tgz | cut -d' ' -f1)
-[ "$expected" = "$actual" ] || { echo "kafka.tgz: SHA-512 mismatch" >&2; exit 1; }
+curl -fsSL --retry 3 -o kafka.tgz.asc "https://archive.apache.org/dist/kafka/${KAFKA_VERSION}/${kafka}.tgz.asc"
+curl -fsSL --retry 3 -o KEYS https://downloads.apache.org/kafka/KEYS
+GNUPGHOME="$(mktemp -d)"
+export GNUPGHOME
+gpg --batch --quiet --import KEYS
+gpg --batch --verify kafka.tgz.asc kafka.tgz
+rm -rf "$GNUPGHOME" KEYS kafka.tgz.asc
 tar -xzf kafka.tgz && mv "$kafka" /build/kafka && rm kafka.tgz
 rm -rf /build/kafka/site-docs
 
