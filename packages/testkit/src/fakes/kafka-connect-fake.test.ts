@@ -75,6 +75,24 @@ describe('KafkaConnectFake (fake of the documented Kafka Connect REST API)', () 
     expect((await call('POST', '/connectors/r/restart')).status).toBe(204);
   });
 
+  it('stops, and lets offsets be reset only while stopped (KIP-875)', async () => {
+    await call('PUT', '/connectors/s/config', sink);
+    fake.setOffsets('s', [{ partition: { p: 1 }, offset: { o: 2 } }]);
+    expect((await call('GET', '/connectors/s/offsets')).body).toEqual({
+      offsets: [{ partition: { p: 1 }, offset: { o: 2 } }],
+    });
+    expect((await call('DELETE', '/connectors/s/offsets')).status).toBe(400);
+    expect((await call('PUT', '/connectors/s/stop')).status).toBe(204);
+    expect((await call('GET', '/connectors/s/status')).body).toMatchObject({
+      connector: { state: 'STOPPED' },
+      tasks: [],
+    });
+    expect((await call('DELETE', '/connectors/s/offsets')).status).toBe(200);
+    await call('PUT', '/connectors/s/resume');
+    expect(fake.connector('s')?.tasks).toHaveLength(2);
+    expect(fake.connector('s')?.offsets).toEqual([]);
+  });
+
   it('injects failures for matching requests only, then recovers', async () => {
     fake.failNext({ status: 409, method: 'DELETE', times: 2 });
     expect((await call('GET', '/connectors')).status).toBe(200);
