@@ -140,7 +140,8 @@ export function canonicalValueSql(
 
 /** Canonical text of a possibly NULL value: NULL becomes `\N` (list elements: SQL NULL → JSON null). */
 function canonicalFieldSql(v: string, type: LogicalType, options: ColumnHashOptions): string {
-  return `(CASE WHEN ${v} IS NULL THEN NULL ELSE ${canonicalValueSql(v, type, options)} END)`;
+  // Elements render through their output function (concat), so char(n)[] keeps its padding as read.
+  return `(CASE WHEN ${v} IS NULL THEN NULL ELSE ${canonicalValueSql(v, type, options, true)} END)`;
 }
 
 /** Canonical text of a column, `\N` for NULL. `alias` qualifies the column (`t`). */
