@@ -41,6 +41,8 @@ export type PostgresConnectOptions =
   { url: string; maxConnections?: number; applicationName?: string } | { pool: pg.Pool };
 
 const DEFAULT_BATCH_ROWS = 5_000;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 const LOOKUP_BATCH = 1_000;
 
 /** Session settings every cdc query relies on: text forms of instants and intervals, UTC. */
@@ -502,7 +504,13 @@ export class PostgresAdapter implements ScanSource {
         `(${buckets
           .map((b) => {
             const lo = start + BigInt(b) * width;
-            return `(${col} >= ${params.add(lo.toString(), 'numeric')} AND ${col} < ${params.add((lo + width).toString(), 'numeric')})`;
+            const hi = lo + width;
+            // Bounds beyond bigint mean "unbounded" on that side.
+            const parts = [
+              lo > INT64_MIN ? `${col} >= ${params.add(lo.toString(), 'bigint')}` : 'TRUE',
+              hi <= INT64_MAX ? `${col} < ${params.add(hi.toString(), 'bigint')}` : 'TRUE',
+            ];
+            return `(${parts.join(' AND ')})`;
           })
           .join(' OR ')})`,
       );
