@@ -6,7 +6,7 @@ set -euo pipefail
 : "${CONNECT_BOOTSTRAP_SERVERS:?}" "${CONNECT_GROUP_ID:?}" "${CONNECT_VAULT_TOKEN:?}" "${VAULT_ADDR:?}"
 umask 077
 mkdir -p "${LOG_DIR:-/tmp/kafka-logs}"
-config=/tmp/connect-distributed.properties
+config="${CONNECT_CONFIG_DIR:-/tmp}/connect-distributed.properties"
 cat >"$config" <<PROPERTIES
 bootstrap.servers=${CONNECT_BOOTSTRAP_SERVERS}
 group.id=${CONNECT_GROUP_ID}
@@ -48,4 +48,4 @@ config.providers.vault.param.vault.token=${CONNECT_VAULT_TOKEN}
 PROPERTIES
 
 unset CONNECT_VAULT_TOKEN
-exec /opt/kafka/bin/connect-distributed.sh "$config"
+exec "${KAFKA_HOME:-/opt/kafka}/bin/connect-distributed.sh" "$config"
