@@ -1,7 +1,7 @@
 /**
- * `cdc connectors render|deploy|status|pause|resume|stop|reset-offsets|restart|delete|scale`: scale-out mode, operated
- * from the same configuration file as the embedded mode. Thin: parse options, load the config, call
- * @cdc/kafka-connect, print.
+ * `cdc connectors render|deploy|status|pause|resume|stop|reset-offsets|restart|delete|scale`: scale-out
+ * mode, operated from the same configuration file as the embedded mode. Thin: parse options, load the
+ * config, call @cdc/kafka-connect, print.
  */
 import type { Command } from 'commander';
 import {
