@@ -403,6 +403,33 @@ describe('diffTables — strategies and options', () => {
     }
   });
 
+  it('sizes buckets from statistics, or from an exact count when statistics are empty', async () => {
+    const plans: number[] = [];
+    for (const estimate of [-1n, 1_000_000n]) {
+      const source = new MemoryScanSource({ estimate, capabilities: { hashPushdown: true } }).addTable(
+        narrow,
+        narrowRows(600),
+      );
+      const target = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(
+        narrow,
+        narrowRows(600),
+      );
+      const summarize = source.summarize.bind(source);
+      source.summarize = (t, plan, range) => {
+        if (plan.bucketing.kind === 'key-hash') plans.push(plan.bucketing.modulus);
+        return summarize(t, plan, range);
+      };
+      const result = await diffTables({
+        source: { source, table: narrow },
+        target: { source: target, table: narrow },
+        splits: 1,
+        rowsPerBucket: 100,
+      });
+      expect(result.status).toBe('in_sync');
+    }
+    expect(plans).toEqual([6, 10_000]);
+  });
+
   it('stops at maxDiffs and marks the result truncated', async () => {
     const result = await diffTables({ ...narrowPair(300, (r) => ({ ...r, v: 99 })), maxDiffs: 10 });
     expect(result.differences).toHaveLength(10);

@@ -112,7 +112,7 @@ export interface DiffResult {
   status: 'in_sync' | 'differences';
   algorithm: Exclude<DiffAlgorithm, 'auto'>;
   hashing: HashingUsed;
-  /** Row counts per side (from counts, summaries or scans). */
+  /** Row counts per side (from counts, summaries or scans); lower bounds when `truncated`. */
   counts: { source: bigint; target: bigint };
   /** Differences found (equal to the listed ones unless `truncated`, then lower bounds). */
   summary: { missing: number; extra: number; mismatched: number };

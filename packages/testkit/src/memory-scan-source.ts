@@ -46,6 +46,8 @@ export interface MemoryScanSourceOptions {
   partitioner?: Partitioner;
   /** Default rows per scan batch. Default 1,000. */
   batchRows?: number;
+  /** What `estimateCount` answers (like table statistics, possibly stale); enables `estimatedCount`. */
+  estimate?: bigint;
 }
 
 const ALL_KINDS = [
@@ -98,6 +100,7 @@ export class MemoryScanSource implements ScanSource {
   readonly #tables = new Map<string, Table>();
   readonly #partitioner: Partitioner | undefined;
   readonly #batchRows: number;
+  readonly #estimate: bigint | undefined;
   #hasher: Promise<RowHasher> | undefined;
 
   constructor(options: MemoryScanSourceOptions = {}) {
@@ -105,11 +108,13 @@ export class MemoryScanSource implements ScanSource {
     const pushdown = options.capabilities?.hashPushdown ?? false;
     this.capabilities = defineCapabilities({
       orderedScan: true,
+      estimatedCount: options.estimate !== undefined,
       pushdownKinds: pushdown ? ALL_KINDS : [],
       ...(pushdown ? { nativeHashFamily: this.dialect } : {}),
       ...options.capabilities,
     });
     this.#partitioner = options.partitioner;
+    this.#estimate = options.estimate;
     this.#batchRows = options.batchRows ?? 1_000;
   }
 
@@ -177,6 +182,12 @@ export class MemoryScanSource implements ScanSource {
     let n = 0n;
     for await (const batch of this.scan(table, { range })) n += BigInt(batch.length);
     return n;
+  }
+
+  /** The configured `estimate` (statistics are not exact, and may be empty: 0 or -1). */
+  estimateCount(table: TableSchema): Promise<bigint> {
+    this.#table(table.id);
+    return Promise.resolve(this.#estimate ?? -1n);
   }
 
   splits(table: TableSchema, n: number): Promise<Range[]> {
