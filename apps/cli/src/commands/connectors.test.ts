@@ -49,6 +49,10 @@ interface Run {
 }
 
 async function run(...args: string[]): Promise<Run> {
+  return runWith([...args, '--config', 'cdc.yaml']);
+}
+
+async function runWith(args: string[]): Promise<Run> {
   const result: Run = { stdout: '', stderr: '', exitCode: undefined };
   const program = new Command('cdc').exitOverride();
   registerConnectorsCommand(program, {
@@ -65,7 +69,7 @@ async function run(...args: string[]): Promise<Run> {
         retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 },
       }),
   });
-  await program.parseAsync(['node', 'cdc', 'connectors', ...args, '--config', 'cdc.yaml']);
+  await program.parseAsync(['node', 'cdc', 'connectors', ...args]);
   return result;
 }
 
@@ -149,6 +153,19 @@ describe('cdc connectors', () => {
       'orders-source: offsets reset\n',
     );
     expect(fake.connector('orders-source')?.offsets).toEqual([]);
+  });
+
+  it('takes the configuration from CDC_CONFIG when --config is absent', async () => {
+    const saved = process.env.CDC_CONFIG;
+    try {
+      delete process.env.CDC_CONFIG;
+      await expect(runWith(['render'])).rejects.toThrow(/No configuration file/);
+      process.env.CDC_CONFIG = 'cdc.yaml';
+      expect(JSON.parse((await runWith(['render'])).stdout)).toHaveLength(2);
+    } finally {
+      if (saved === undefined) delete process.env.CDC_CONFIG;
+      else process.env.CDC_CONFIG = saved;
+    }
   });
 
   it('fails with a CdcError for a bad role or task count', async () => {

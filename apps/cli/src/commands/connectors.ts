@@ -31,7 +31,7 @@ export interface ConnectorsCommandDeps {
 }
 
 interface CommonOptions {
-  config: string;
+  config?: string;
   pipeline?: string;
   role?: string;
   json?: boolean;
@@ -88,8 +88,14 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
     deps.createClient ?? ((kafka: KafkaSettings) => KafkaConnectClient.fromSettings(kafka));
 
   async function load(options: CommonOptions) {
-    const raw = await deps.loadConfig(options.config);
-    const config = parseKafkaConnectConfig(raw, options.config);
+    const path = options.config ?? process.env.CDC_CONFIG;
+    if (!path) {
+      throw new CdcError('INVALID_ARGUMENT', 'No configuration file given.', {
+        hint: 'Pass --config <file> or set CDC_CONFIG.',
+      });
+    }
+    const raw = await deps.loadConfig(path);
+    const config = parseKafkaConnectConfig(raw, path);
     const connectors = selectRole(renderConnectors(config, options.pipeline), options.role);
     return { config, connectors };
   }
@@ -123,7 +129,7 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
 
   const withCommon = (cmd: Command, roles = true): Command => {
     cmd
-      .requiredOption('-c, --config <file>', 'configuration file')
+      .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG)')
       .option('-p, --pipeline <name>', 'only this pipeline (default: every kafka-connect pipeline)');
     if (roles) cmd.option('--role <role>', 'only the source or the sink connector');
     return cmd;
