@@ -74,7 +74,7 @@ function headline(result: DiffResult, thresholds: SeverityThresholds | undefined
   return [
     `${formatTableId(result.source)} → ${formatTableId(result.target)}: ${result.status === 'in_sync' ? 'in sync' : 'DIFFERENCES'} (severity ${severityOf(result, thresholds)})`,
     `rows: source ${result.counts.source}, target ${result.counts.target}; missing ${missing}, extra ${extra}, mismatched ${mismatched}${result.truncated ? ' (stopped at the limit; more may exist)' : ''}`,
-    `algorithm ${result.algorithm}, hashing ${result.hashing}; read ${s.source.rowsRead}/${s.target.rowsRead} rows in ${s.source.queries}/${s.target.queries} queries (source/target); ${s.durationMs} ms`,
+    `algorithm ${result.algorithm}, hashing ${result.hashing}${result.bucketing ? `, ${result.bucketing} buckets` : ''}; read ${s.source.rowsRead}/${s.target.rowsRead} rows in ${s.source.queries}/${s.target.queries} queries (source/target); ${s.durationMs} ms`,
     ...(result.live
       ? [`live re-check after ${result.live.recheckAfterMs} ms: ${result.live.resolved} resolved`]
       : []),

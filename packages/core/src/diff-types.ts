@@ -112,6 +112,8 @@ export interface DiffResult {
   status: 'in_sync' | 'differences';
   algorithm: Exclude<DiffAlgorithm, 'auto'>;
   hashing: HashingUsed;
+  /** How rows were bucketed (`hash` algorithm only). */
+  bucketing?: 'int-range' | 'key-hash' | 'token';
   /** Row counts per side (from counts, summaries or scans); lower bounds when `truncated`. */
   counts: { source: bigint; target: bigint };
   /** Differences found (equal to the listed ones unless `truncated`, then lower bounds). */
