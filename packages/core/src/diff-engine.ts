@@ -328,7 +328,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     });
   const counts = { source: 0n, target: 0n };
   let hashing: HashingUsed = 'none';
-  let bucketingUsed: DiffResult['bucketing'];
+  const used: { bucketing?: DiffResult['bucketing'] } = {};
 
   const finish = async (): Promise<DiffResult> => {
     let live: DiffResult['live'];
@@ -350,7 +350,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       status: inSync ? 'in_sync' : 'differences',
       algorithm,
       hashing,
-      ...(bucketingUsed ? { bucketing: bucketingUsed } : {}),
+      ...(used.bucketing ? { bucketing: used.bucketing } : {}),
       counts,
       summary,
       keyColumns: key,
@@ -583,7 +583,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   };
 
   const units = await chooseUnits();
-  bucketingUsed = units[0]?.plan.bucketing.kind;
+  used.bucketing = units[0]?.plan.bucketing.kind;
 
   async function chooseUnits(): Promise<Unit[]> {
     const want = options.bucketing ?? 'auto';
