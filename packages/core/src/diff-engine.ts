@@ -593,14 +593,14 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     );
     if (want === 'token' || (want === 'auto' && tokenSide)) {
       if (clientSidesHavePartitioner) {
-        const tside = scol.tokenPartitioned ? source : target;
-        tside.stats.queries++;
-        const ranges = await tside.src.splits(tside.table, requestedSplits);
-        const ends = ranges
-          .filter((r): r is Extract<Range, { kind: 'token' }> => r.kind === 'token')
-          .map((r) => r.end)
-          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        if (ends.length === 0 || ends[ends.length - 1] !== 2n ** 63n - 1n) ends.push(2n ** 63n - 1n);
+        // Tokens are uniform, so evenly spaced bounds give buckets of about `rowsPerBucket` rows; the
+        // drill-down then holds one bucket's keys, not a whole token range's.
+        const rows = await estimateRows();
+        const n = BigInt(Math.min(1 << 20, Math.max(1, Math.ceil(Number(rows) / rowsPerBucket))));
+        const min = -(2n ** 63n);
+        const ends = Array.from({ length: Number(n) }, (_, i) =>
+          BigInt(i) === n - 1n ? 2n ** 63n - 1n : min + ((BigInt(i) + 1n) * 2n ** 64n) / n - 1n,
+        );
         return [{ range: undefined, plan: makePlan({ kind: 'token', ends }) }];
       }
       if (want === 'token') {
