@@ -264,15 +264,15 @@ export class ScyllaAdapter implements ChangeSource {
 
   /** Detects ScyllaDB vs Apache Cassandra (or applies the `flavor` option). Called by connectScylla. */
   async detect(): Promise<ClusterInfo> {
-    const local = (await this.#run(DETECT_LOCAL, 'Reading system.local')).rows[0];
-    const tables = (await this.#run(DETECT_SYSTEM_TABLES, 'Reading system tables')).rows.map((r) =>
+    const local = (await this.#system(DETECT_LOCAL, 'Reading system.local')).rows[0];
+    const tables = (await this.#system(DETECT_SYSTEM_TABLES, 'Reading system tables')).rows.map((r) =>
       String(r.get('table_name')),
     );
     let scyllaVersion: string | undefined;
     const forced = this.#options.flavor;
     if (tables.includes('versions') && forced !== 'cassandra') {
       try {
-        const v = (await this.#run(SCYLLA_VERSION, 'Reading system.versions')).rows[0];
+        const v = (await this.#system(SCYLLA_VERSION, 'Reading system.versions')).rows[0];
         scyllaVersion = v ? String(v.get('version')) : undefined;
       } catch {
         scyllaVersion = undefined; // older Scylla versions lack the key; detection still holds by tables
@@ -296,6 +296,11 @@ export class ScyllaAdapter implements ChangeSource {
     };
   }
 
+  /** Schema and CDC metadata reads: LOCAL_ONE, since system_distributed may have RF 3 on a 1-node cluster. */
+  #system(stmt: CqlStatement, where: string) {
+    return this.#run(stmt, where, { consistency: this.#driver.types.consistencies.localOne });
+  }
+
   async #run(stmt: CqlStatement, where: string, options: ScyllaDriverQueryOptions = {}) {
     if (this.#closed) throw new CdcError('INVALID_ARGUMENT', 'The ScyllaDB adapter is closed.');
     try {
@@ -315,11 +320,13 @@ export class ScyllaAdapter implements ChangeSource {
     where: string,
     fetchSize: number,
     signal?: AbortSignal,
+    consistency?: number,
   ): AsyncGenerator<ScyllaDriverRow[]> {
     let pageState: string | undefined;
     do {
       if (signal?.aborted) throw new CdcError('CANCELLED', `${where}: cancelled.`);
       const rs = await this.#run(stmt, where, {
+        ...(consistency === undefined ? {} : { consistency }),
         fetchSize,
         autoPage: false,
         ...(pageState ? { pageState } : {}),
@@ -342,7 +349,7 @@ export class ScyllaAdapter implements ChangeSource {
   async #loadInfo(id: TableId): Promise<ScyllaTableInfo> {
     const keyspace = this.#keyspaceOf(id);
     const where = `Introspecting ${formatTableId({ schema: keyspace, name: id.name })}`;
-    const cols = (await this.#run(selectColumns(keyspace, id.name), where)).rows.map(
+    const cols = (await this.#system(selectColumns(keyspace, id.name), where)).rows.map(
       (r): SchemaColumnRow => ({
         column_name: String(r.get('column_name')),
         kind: String(r.get('kind')),
@@ -351,7 +358,7 @@ export class ScyllaAdapter implements ChangeSource {
         clustering_order: r.get('clustering_order') === null ? null : String(r.get('clustering_order')),
       }),
     );
-    const udtRows = (await this.#run(selectUserTypes(keyspace), where)).rows.map((r) => ({
+    const udtRows = (await this.#system(selectUserTypes(keyspace), where)).rows.map((r) => ({
       type_name: String(r.get('type_name')),
       field_names: (r.get('field_names') as string[] | null) ?? [],
       field_types: (r.get('field_types') as string[] | null) ?? [],
@@ -432,7 +439,7 @@ export class ScyllaAdapter implements ChangeSource {
    */
   async estimateCount(table: TableSchema): Promise<bigint> {
     const info = await this.tableInfo(table);
-    const rs = await this.#run(
+    const rs = await this.#system(
       selectSizeEstimates(info.keyspace, info.schema.id.name),
       'Reading size estimates',
     );
@@ -626,7 +633,7 @@ export class ScyllaAdapter implements ChangeSource {
     const info = await this.tableInfo(schema);
     const id = info.schema.id;
     const logName = cdcLogTableName(id.name);
-    const exists = await this.#run(selectTable(info.keyspace, logName), 'Looking for the CDC log table');
+    const exists = await this.#system(selectTable(info.keyspace, logName), 'Looking for the CDC log table');
     if (exists.rows.length === 0) {
       throw new CdcError('CDC_NOT_ENABLED', `CDC is not enabled on ${formatTableId(id)}.`, {
         hint: `ALTER TABLE ${tableRef(id)} WITH cdc = {'enabled': true, 'postimage': true, 'ttl': 86400};`,
@@ -635,7 +642,8 @@ export class ScyllaAdapter implements ChangeSource {
     const logInfo = await this.#loadInfo({ schema: info.keyspace, name: logName });
     let ttlSeconds = this.#options.cdc.ttlSeconds;
     try {
-      const row = (await this.#run(selectCdcOptions(info.keyspace, id.name), 'Reading CDC options')).rows[0];
+      const row = (await this.#system(selectCdcOptions(info.keyspace, id.name), 'Reading CDC options'))
+        .rows[0];
       const cdc = row?.get('cdc') as Map<string, string> | Record<string, string> | null | undefined;
       const ttl = cdc instanceof Map ? cdc.get('ttl') : cdc?.ttl;
       if (ttl !== undefined && /^\d+$/.test(ttl)) ttlSeconds = Number(ttl);
@@ -644,7 +652,8 @@ export class ScyllaAdapter implements ChangeSource {
     }
     let tablets: boolean;
     try {
-      const row = (await this.#run(selectKeyspaceTablets(info.keyspace), 'Reading keyspace options')).rows[0];
+      const row = (await this.#system(selectKeyspaceTablets(info.keyspace), 'Reading keyspace options'))
+        .rows[0];
       tablets =
         row !== undefined && row.get('initial_tablets') !== null && row.get('initial_tablets') !== undefined;
     } catch {
@@ -688,7 +697,7 @@ export class ScyllaAdapter implements ChangeSource {
         return Array.isArray(v) ? (v as Uint8Array[]) : [];
       });
     if (t.tablets) {
-      const ts = await this.#run(
+      const ts = await this.#system(
         selectTabletTimestamps(t.info.keyspace, t.info.schema.id.name),
         'Reading CDC stream sets',
       );
@@ -699,12 +708,14 @@ export class ScyllaAdapter implements ChangeSource {
           selectTabletStreams(t.info.keyspace, t.info.schema.id.name, at),
           'Reading CDC streams',
           5000,
+          undefined,
+          this.#driver.types.consistencies.localOne,
         ))
           rows.push(...page);
         raw.push({ startMs: at.getTime(), streams: streamsOf(rows, 'stream_id') });
       }
     } else {
-      const gens = await this.#run(SELECT_GENERATIONS, 'Reading CDC generations');
+      const gens = await this.#system(SELECT_GENERATIONS, 'Reading CDC generations');
       for (const r of gens.rows) {
         const at = r.get('time') as Date;
         const rows: ScyllaDriverRow[] = [];
@@ -712,6 +723,8 @@ export class ScyllaAdapter implements ChangeSource {
           selectGenerationStreams(at),
           'Reading CDC generation streams',
           5000,
+          undefined,
+          this.#driver.types.consistencies.localOne,
         ))
           rows.push(...page);
         raw.push({ startMs: at.getTime(), streams: streamsOf(rows, 'streams') });

@@ -100,13 +100,22 @@ describe('windows and confidence', () => {
     expect(nextWindow(0, { ...opts, nowMs: 100_000 })).toEqual({ kind: 'read', startMs: 0, endMs: 30_000 });
   });
 
-  it('shortens the window to what is readable now', () => {
-    expect(nextWindow(0, { ...opts, nowMs: 40_000 })).toEqual({ kind: 'read', startMs: 0, endMs: 10_000 });
+  it('waits for a whole window to pass the confidence delay (no tiny windows)', () => {
+    expect(nextWindow(0, { ...opts, nowMs: 40_000 })).toEqual({ kind: 'wait', untilMs: 60_000 });
+    expect(nextWindow(0, { ...opts, nowMs: 59_999 })).toEqual({ kind: 'wait', untilMs: 60_000 });
+    expect(nextWindow(0, { ...opts, nowMs: 60_000 })).toEqual({ kind: 'read', startMs: 0, endMs: 30_000 });
   });
 
-  it('waits while nothing is past the confidence delay', () => {
-    expect(nextWindow(10_000, { ...opts, nowMs: 40_000 })).toEqual({ kind: 'wait', untilMs: 40_001 });
-    expect(nextWindow(10_000, { ...opts, nowMs: 39_000 })).toEqual({ kind: 'wait', untilMs: 40_001 });
+  it('catches up window after window while behind', () => {
+    let cursor = 0;
+    const ends: number[] = [];
+    for (;;) {
+      const d = nextWindow(cursor, { ...opts, nowMs: 150_000 });
+      if (d.kind !== 'read') break;
+      ends.push(d.endMs);
+      cursor = d.endMs;
+    }
+    expect(ends).toEqual([30_000, 60_000, 90_000, 120_000]);
   });
 
   it('never crosses the generation end and closes after reading its last millisecond', () => {
@@ -121,20 +130,25 @@ describe('windows and confidence', () => {
   });
 
   it('reads an old generation one final time only after the confidence delay passed its end', () => {
-    // generation ended at 20 s, now is 45 s: 19_999 + 30_000 > 45_000 → only up to 15 s readable
+    // generation ended at 20 s: its tail (10 s, 19.999 s] is read once 19_999 + 30_000 <= now
     expect(nextWindow(10_000, { ...opts, nowMs: 45_000, generationEndMs: 20_000 })).toEqual({
+      kind: 'wait',
+      untilMs: 49_999,
+    });
+    expect(nextWindow(10_000, { ...opts, nowMs: 49_999, generationEndMs: 20_000 })).toEqual({
       kind: 'read',
       startMs: 10_000,
-      endMs: 15_000,
+      endMs: 19_999,
     });
   });
 
-  it('with zero confidence, reads up to now', () => {
-    expect(nextWindow(5, { windowMs: 1000, confidenceMs: 0, nowMs: 10 })).toEqual({
+  it('with zero confidence, reads a window as soon as it ends', () => {
+    expect(nextWindow(5, { windowMs: 5, confidenceMs: 0, nowMs: 10 })).toEqual({
       kind: 'read',
       startMs: 5,
       endMs: 10,
     });
+    expect(nextWindow(5, { windowMs: 6, confidenceMs: 0, nowMs: 10 })).toEqual({ kind: 'wait', untilMs: 11 });
   });
 });
 

@@ -101,8 +101,8 @@ export type WindowDecision =
 
 /**
  * The next window `(cursorMs, endMs]` (milliseconds, inclusive end) for a group whose changes up to and
- * including `cursorMs` were consumed. A window is readable once `endMs + confidenceMs <= nowMs`; it never
- * crosses the generation's end (changes of a generation have `cdc$time < endMs`). A generation is closed
+ * including `cursorMs` were consumed: `windowMs` wide, readable once `endMs + confidenceMs <= nowMs`, never
+ * crossing the generation's end (changes of a generation have `cdc$time < endMs`). A generation is closed
  * for the group once its last millisecond was read after the confidence delay.
  */
 export function nextWindow(
@@ -112,9 +112,11 @@ export function nextWindow(
   const lastMs =
     options.generationEndMs === undefined ? Number.POSITIVE_INFINITY : options.generationEndMs - 1;
   if (cursorMs >= lastMs) return { kind: 'closed' };
-  const readable = options.nowMs - options.confidenceMs;
-  const endMs = Math.min(cursorMs + options.windowMs, readable, lastMs);
-  if (endMs <= cursorMs) return { kind: 'wait', untilMs: cursorMs + 1 + options.confidenceMs };
+  // Only whole windows (or the generation's tail) are read: reading whatever became readable since the
+  // last poll would turn every stream group into a tight loop of tiny queries.
+  const endMs = Math.min(cursorMs + options.windowMs, lastMs);
+  if (endMs + options.confidenceMs > options.nowMs)
+    return { kind: 'wait', untilMs: endMs + options.confidenceMs };
   return { kind: 'read', startMs: cursorMs, endMs };
 }
 

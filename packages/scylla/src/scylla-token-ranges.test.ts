@@ -14,7 +14,7 @@ import {
 } from './scylla-token-ranges.js';
 
 describe('splitTokenRange', () => {
-  test.prop([fc.integer({ min: 1, max: 2000 })], { numRuns: 30 })(
+  test.prop([fc.integer({ min: 1, max: 500 })], { numRuns: 20 })(
     'covers the ring exactly once, contiguous and ordered',
     (n) => {
       const ranges = splitTokenRange(n);
