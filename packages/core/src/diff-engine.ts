@@ -62,6 +62,8 @@ const DEFAULTS = {
   drillRows: 50_000,
   lookupBatch: 500,
 };
+/** Summaries held per unit and side stay small (≈ 10 MB) even for billion-row tables. */
+const MAX_BUCKETS_PER_UNIT = 1 << 17;
 const INTEGER_KINDS: ReadonlySet<LogicalKind> = new Set(['int16', 'int32', 'int64']);
 const ORDER_SAFE_KINDS: ReadonlySet<LogicalKind> = new Set([
   'int16',
@@ -596,7 +598,9 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
         // Tokens are uniform, so evenly spaced bounds give buckets of about `rowsPerBucket` rows; the
         // drill-down then holds one bucket's keys, not a whole token range's.
         const rows = await estimateRows();
-        const n = BigInt(Math.min(1 << 20, Math.max(1, Math.ceil(Number(rows) / rowsPerBucket))));
+        const n = BigInt(
+          Math.min(MAX_BUCKETS_PER_UNIT, Math.max(1, Math.ceil(Number(rows) / rowsPerBucket))),
+        );
         const min = -(2n ** 63n);
         const ends = Array.from({ length: Number(n) }, (_, i) =>
           BigInt(i) === n - 1n ? 2n ** 63n - 1n : min + ((BigInt(i) + 1n) * 2n ** 64n) / n - 1n,
@@ -634,7 +638,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     }
     const ranges = await sharedRanges();
     const perUnit = Number(rows) / ranges.length;
-    const modulus = Math.min(1 << 20, Math.max(1, Math.ceil(perUnit / rowsPerBucket)));
+    const modulus = Math.min(MAX_BUCKETS_PER_UNIT, Math.max(1, Math.ceil(perUnit / rowsPerBucket)));
     return ranges.map((range) => ({ range, plan: makePlan({ kind: 'key-hash', modulus }) }));
   }
 
@@ -680,7 +684,12 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     }
     bounds.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     const cuts = bounds.filter((x, i) => x > min && (i === 0 || x !== bounds[i - 1]));
-    const bucketsPerUnit = BigInt(Math.max(1, Math.ceil(Number(rows) / (cuts.length + 1) / rowsPerBucket)));
+    const bucketsPerUnit = BigInt(
+      Math.min(
+        MAX_BUCKETS_PER_UNIT,
+        Math.max(1, Math.ceil(Number(rows) / (cuts.length + 1) / rowsPerBucket)),
+      ),
+    );
     const units: Unit[] = [];
     let lower = min;
     let width = BigInt(rowsPerBucket);
