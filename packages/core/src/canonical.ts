@@ -808,7 +808,8 @@ function canonicalSequence(
   const elementType = element();
   let texts = items.map((v) => canonicalText(v, elementType, options));
   if (sorted) {
-    texts.sort((a, b) => (a === NULL_MARKER ? -1 : b === NULL_MARKER ? 1 : compareUtf8(a, b)));
+    // NULL elements sort by their marker text `\N`, like every other element (by UTF-8 bytes).
+    texts.sort(compareUtf8);
     texts = texts.filter((t, i) => i === 0 || t !== texts[i - 1]);
   }
   return lengthPrefixed(`[${texts.map(jsonStringOrNull).join(',')}]`);
