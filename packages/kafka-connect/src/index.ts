@@ -62,4 +62,6 @@ export type {
   ConnectServerInfo,
   FieldError,
   DeployResult,
+  DeployPlan,
+  ConfigChange,
 } from './kafka-connect-client.js';

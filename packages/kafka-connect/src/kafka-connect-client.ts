@@ -109,6 +109,20 @@ export interface FieldError {
   errors: string[];
 }
 
+/** One property a deploy would change (`from`/`to` masked for secrets; `undefined` = absent). */
+export interface ConfigChange {
+  key: string;
+  from: string | undefined;
+  to: string | undefined;
+}
+
+/** What {@link KafkaConnectClient.plan} found: what a deploy would do, and which properties change. */
+export interface DeployPlan {
+  name: string;
+  action: 'create' | 'update' | 'unchanged';
+  changes: ConfigChange[];
+}
+
 /** What {@link KafkaConnectClient.deploy} did. */
 export interface DeployResult {
   name: string;
@@ -325,6 +339,28 @@ export class KafkaConnectClient {
     if (existing && sameConfig(existing, desired)) return { name: connector.name, action: 'unchanged' };
     const { created } = await this.putConfig(connector.name, desired);
     return { name: connector.name, action: created ? 'created' : 'updated' };
+  }
+
+  /**
+   * What {@link deploy} would do, without validating or writing anything: compares the desired config
+   * with the deployed one. Values of secret properties (`secretKeys`, or names like *password*) are
+   * masked in the changes.
+   */
+  async plan(connector: {
+    name: string;
+    config: Record<string, string>;
+    secretKeys?: readonly string[];
+  }): Promise<DeployPlan> {
+    const desired: Record<string, string> = { ...connector.config, name: connector.name };
+    const existing = await this.getConfig(connector.name);
+    const mask = (key: string, value: string | undefined) =>
+      value !== undefined && (SECRET_KEY.test(key) || connector.secretKeys?.includes(key)) ? MASK : value;
+    const keys = [...new Set([...Object.keys(existing ?? {}), ...Object.keys(desired)])].sort();
+    const changes = keys
+      .filter((key) => existing?.[key] !== desired[key])
+      .map((key) => ({ key, from: mask(key, existing?.[key]), to: mask(key, desired[key]) }));
+    const action = existing === undefined ? 'create' : changes.length > 0 ? 'update' : 'unchanged';
+    return { name: connector.name, action, changes };
   }
 
   /** `GET /connectors/{name}/status`. */

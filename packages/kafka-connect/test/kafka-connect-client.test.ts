@@ -80,6 +80,24 @@ describe('KafkaConnectClient against KafkaConnectFake', () => {
     expect(puts).toHaveLength(2);
   });
 
+  it('plans a deploy without writing: create, then the changed properties, secrets masked', async () => {
+    const [, sink] = connectors();
+    expect((await client.plan(sink!)).action).toBe('create');
+    await client.deploy(sink!);
+    expect(await client.plan(sink!)).toEqual({ name: 'orders-sink', action: 'unchanged', changes: [] });
+    const changed = connectors('an0ther-Secret!')[1]!;
+    changed.config['batch.size'] = '2000';
+    fake.requests.length = 0;
+    const plan = await client.plan(changed);
+    expect(plan.action).toBe('update');
+    expect(plan.changes).toEqual([
+      { key: 'batch.size', from: '500', to: '2000' },
+      { key: 'connection.password', from: '********', to: '********' },
+    ]);
+    expect(JSON.stringify(plan)).not.toContain('an0ther');
+    expect(fake.requests.every((r) => r.method === 'GET')).toBe(true);
+  });
+
   it('validates before writing and sends passwords byte for byte', async () => {
     const [source] = connectors();
     fake.requests.length = 0;

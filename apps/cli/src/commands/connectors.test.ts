@@ -109,6 +109,17 @@ describe('cdc connectors', () => {
     expect(status.exitCode).toBeUndefined();
   });
 
+  it('deploy --dry-run writes nothing and lists changes', async () => {
+    expect((await run('deploy', '--dry-run')).stdout).toBe(
+      'orders-source: would create\norders-sink: would create\n',
+    );
+    expect(fake.connector('orders-source')).toBeUndefined();
+    await run('deploy');
+    expect((await run('deploy', '--dry-run', '--role', 'sink')).stdout).toBe(
+      'orders-sink: would stay unchanged\n',
+    );
+  });
+
   it('deploy --wait waits for RUNNING and fails with the task trace', async () => {
     expect((await run('deploy', '--wait', '5')).stdout).toBe(
       'orders-source: created\norders-source: RUNNING\norders-sink: created\norders-sink: RUNNING\n',

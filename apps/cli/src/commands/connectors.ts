@@ -153,7 +153,21 @@ export function registerConnectorsCommand(program: Command, deps: ConnectorsComm
   withCommon(connectors.command('deploy'))
     .description('check plugins, validate, then create or update each connector (idempotent)')
     .option(...WAIT)
-    .action(async (options: CommonOptions) => {
+    .option('--dry-run', 'show what would be created or changed (secrets masked); write nothing')
+    .action(async (options: CommonOptions & { dryRun?: boolean }) => {
+      if (options.dryRun) {
+        await each(options, async (client, c) => {
+          const plan = await client.plan(c);
+          const lines = plan.changes.map(
+            (ch) => `  ${ch.key}: ${ch.from ?? '(unset)'} → ${ch.to ?? '(unset)'}`,
+          );
+          return [
+            `${plan.name}: would ${plan.action === 'unchanged' ? 'stay unchanged' : plan.action}`,
+            ...(plan.action === 'update' ? lines : []),
+          ].join('\n');
+        });
+        return;
+      }
       await each(
         options,
         async (client, c) => {
