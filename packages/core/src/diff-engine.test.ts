@@ -665,6 +665,12 @@ describe('diffTables — strategies and options', () => {
       target: { source: t, table: other },
     }).catch((e: unknown) => e);
     expect(isCdcError(mismatch) && mismatch.code).toBe('SCHEMA_MISMATCH');
+    const rekeyed: TableSchema = { ...narrow, primaryKey: ['v'] };
+    const keyMismatch = await diffTables({
+      source: { source: s, table: narrow },
+      target: { source: new MemoryScanSource().addTable(rekeyed, []), table: rekeyed },
+    }).catch((e: unknown) => e);
+    expect(isCdcError(keyMismatch) && keyMismatch.code).toBe('SCHEMA_MISMATCH');
     const t2 = new MemoryScanSource({ capabilities: { orderedScan: false } }).addTable(narrow, []);
     const noOrder = await diffTables({
       source: { source: s, table: narrow },

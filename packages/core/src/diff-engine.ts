@@ -201,9 +201,16 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     }
     return type;
   };
-  const columns =
-    options.columns ??
-    source.table.columns.map((c) => c.name).filter((c) => !key.includes(c) && target.types.has(c));
+  if (target.table.primaryKey.join('\u0000') !== key.join('\u0000')) {
+    throw new CdcError(
+      'SCHEMA_MISMATCH',
+      `The source key (${key.join(', ')}) and the target key (${target.table.primaryKey.join(', ')}) differ`,
+      { hint: 'Introspect the target with the same key columns (`introspect(table, { key })`).' },
+    );
+  }
+  const columns = (
+    options.columns ?? source.table.columns.map((c) => c.name).filter((c) => target.types.has(c))
+  ).filter((c) => !key.includes(c));
   const policies = new Map<string, ComparisonPolicy>();
   const coerced = new Set<Side>();
   const coerce = (side: Side, column: string, type: LogicalType) => {
