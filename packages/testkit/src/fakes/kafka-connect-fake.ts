@@ -230,6 +230,7 @@ export class KafkaConnectFake {
     return this.#plugins.find((p) => p.class === name || p.class.endsWith(`.${name}`));
   }
 
+  /** @internal The request handler (public only so the server callback can reach it). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
