@@ -4,31 +4,86 @@
  * Long.MIN_VALUE mapped to Long.MAX_VALUE (MIN is reserved as the ring's minimum token).
  */
 
-const MASK = (1n << 64n) - 1n;
-const C1 = 0x87c37b91114253d5n;
-const C2 = 0x4cf5ad432745937fn;
-
 /** Smallest token of the ring (exclusive lower bound of the first range). */
 export const MIN_TOKEN = -(1n << 63n);
 /** Largest token of the ring. */
 export const MAX_TOKEN = (1n << 63n) - 1n;
 
-function rotl(x: bigint, r: bigint): bigint {
-  return ((x << r) | (x >> (64n - r))) & MASK;
+// 64-bit arithmetic on (hi, lo) uint32 pairs: BigInt would be ~5× slower, and the diff engine computes a
+// token for every row of the non-Scylla side. Results land in RH/RL to avoid allocations.
+let RH = 0;
+let RL = 0;
+
+function mul(ah: number, al: number, bh: number, bl: number): void {
+  const a48 = ah >>> 16;
+  const a32 = ah & 0xffff;
+  const a16 = al >>> 16;
+  const a00 = al & 0xffff;
+  const b48 = bh >>> 16;
+  const b32 = bh & 0xffff;
+  const b16 = bl >>> 16;
+  const b00 = bl & 0xffff;
+  let c00 = a00 * b00;
+  let c16 = c00 >>> 16;
+  c00 &= 0xffff;
+  c16 += a16 * b00;
+  let c32 = c16 >>> 16;
+  c16 &= 0xffff;
+  c16 += a00 * b16;
+  c32 += c16 >>> 16;
+  c16 &= 0xffff;
+  c32 += a32 * b00;
+  let c48 = c32 >>> 16;
+  c32 &= 0xffff;
+  c32 += a16 * b16;
+  c48 += c32 >>> 16;
+  c32 &= 0xffff;
+  c32 += a00 * b32;
+  c48 += c32 >>> 16;
+  c32 &= 0xffff;
+  c48 += a48 * b00 + a32 * b16 + a16 * b32 + a00 * b48;
+  c48 &= 0xffff;
+  RH = ((c48 << 16) | c32) >>> 0;
+  RL = ((c16 << 16) | c00) >>> 0;
 }
 
-function fmix(k: bigint): bigint {
-  k ^= k >> 33n;
-  k = (k * 0xff51afd7ed558ccdn) & MASK;
-  k ^= k >> 33n;
-  k = (k * 0xc4ceb9fe1a85ec53n) & MASK;
-  k ^= k >> 33n;
-  return k;
+function add(ah: number, al: number, bh: number, bl: number): void {
+  const lo = al + bl;
+  RL = lo >>> 0;
+  RH = (ah + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
 }
 
-/** Sign-extended byte as an unsigned 64-bit value (Cassandra casts `byte` to `long`). */
-function signedByte(b: number): bigint {
-  return b < 128 ? BigInt(b) : (BigInt(b) - 256n) & MASK;
+function rotl(h: number, l: number, r: number): void {
+  if (r >= 32) {
+    const t = h;
+    h = l;
+    l = t;
+    r -= 32;
+  }
+  if (r === 0) {
+    RH = h >>> 0;
+    RL = l >>> 0;
+    return;
+  }
+  RH = ((h << r) | (l >>> (32 - r))) >>> 0;
+  RL = ((l << r) | (h >>> (32 - r))) >>> 0;
+}
+
+const C1H = 0x87c37b91;
+const C1L = 0x114253d5;
+const C2H = 0x4cf5ad43;
+const C2L = 0x2745937f;
+
+function fmix(h: number, l: number): void {
+  // k ^= k >>> 33 (the high word shifted by 1 into the low word)
+  l = (l ^ (h >>> 1)) >>> 0;
+  mul(h, l, 0xff51afd7, 0xed558ccd);
+  h = RH;
+  l = (RL ^ (h >>> 1)) >>> 0;
+  mul(h, l, 0xc4ceb9fe, 0x1a85ec53);
+  h = RH;
+  RL = (RL ^ (h >>> 1)) >>> 0;
+  RH = h;
 }
 
 /**
@@ -39,57 +94,105 @@ export function murmur3Token(key: Uint8Array): bigint {
   const length = key.length;
   const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
   const nblocks = length >> 4;
-  let h1 = 0n;
-  let h2 = 0n;
+  let h1h = 0;
+  let h1l = 0;
+  let h2h = 0;
+  let h2l = 0;
   for (let i = 0; i < nblocks; i++) {
     const o = i * 16;
-    let k1 = view.getBigUint64(o, true);
-    let k2 = view.getBigUint64(o + 8, true);
-    k1 = (k1 * C1) & MASK;
-    k1 = rotl(k1, 31n);
-    k1 = (k1 * C2) & MASK;
-    h1 ^= k1;
-    h1 = rotl(h1, 27n);
-    h1 = (h1 + h2) & MASK;
-    h1 = (h1 * 5n + 0x52dce729n) & MASK;
-    k2 = (k2 * C2) & MASK;
-    k2 = rotl(k2, 33n);
-    k2 = (k2 * C1) & MASK;
-    h2 ^= k2;
-    h2 = rotl(h2, 31n);
-    h2 = (h2 + h1) & MASK;
-    h2 = (h2 * 5n + 0x38495ab5n) & MASK;
+    // little-endian 64-bit blocks
+    let k1l = view.getUint32(o, true);
+    let k1h = view.getUint32(o + 4, true);
+    let k2l = view.getUint32(o + 8, true);
+    let k2h = view.getUint32(o + 12, true);
+    mul(k1h, k1l, C1H, C1L);
+    rotl(RH, RL, 31);
+    mul(RH, RL, C2H, C2L);
+    k1h = RH;
+    k1l = RL;
+    h1h = (h1h ^ k1h) >>> 0;
+    h1l = (h1l ^ k1l) >>> 0;
+    rotl(h1h, h1l, 27);
+    add(RH, RL, h2h, h2l);
+    mul(RH, RL, 0, 5);
+    add(RH, RL, 0, 0x52dce729);
+    h1h = RH;
+    h1l = RL;
+    mul(k2h, k2l, C2H, C2L);
+    rotl(RH, RL, 33);
+    mul(RH, RL, C1H, C1L);
+    k2h = RH;
+    k2l = RL;
+    h2h = (h2h ^ k2h) >>> 0;
+    h2l = (h2l ^ k2l) >>> 0;
+    rotl(h2h, h2l, 31);
+    add(RH, RL, h1h, h1l);
+    mul(RH, RL, 0, 5);
+    add(RH, RL, 0, 0x38495ab5);
+    h2h = RH;
+    h2l = RL;
   }
   const tail = nblocks * 16;
   const rem = length & 15;
-  let k1 = 0n;
-  let k2 = 0n;
-  for (let i = rem; i > 8; i--) {
-    k2 ^= (signedByte(key[tail + i - 1] ?? 0) << BigInt((i - 9) * 8)) & MASK;
-  }
+  // Cassandra casts tail bytes to long with sign extension: a byte ≥ 0x80 sets every higher bit.
+  const xorTail = (from: number, count: number): [number, number] => {
+    let hh = 0;
+    let ll = 0;
+    for (let i = 0; i < count; i++) {
+      const b = key[from + i] ?? 0;
+      const vh = b >= 0x80 ? 0xffffffff : 0;
+      const vl = b >= 0x80 ? (b - 256) >>> 0 : b;
+      const shift = i * 8;
+      let sh: number;
+      let sl: number;
+      if (shift === 0) {
+        sh = vh;
+        sl = vl;
+      } else if (shift < 32) {
+        sh = ((vh << shift) | (vl >>> (32 - shift))) >>> 0;
+        sl = (vl << shift) >>> 0;
+      } else {
+        sh = (vl << (shift - 32)) >>> 0;
+        sl = 0;
+      }
+      hh = (hh ^ sh) >>> 0;
+      ll = (ll ^ sl) >>> 0;
+    }
+    return [hh, ll];
+  };
   if (rem > 8) {
-    k2 = (k2 * C2) & MASK;
-    k2 = rotl(k2, 33n);
-    k2 = (k2 * C1) & MASK;
-    h2 ^= k2;
-  }
-  for (let i = Math.min(rem, 8); i > 0; i--) {
-    k1 ^= (signedByte(key[tail + i - 1] ?? 0) << BigInt((i - 1) * 8)) & MASK;
+    const [kh, kl] = xorTail(tail + 8, rem - 8);
+    mul(kh, kl, C2H, C2L);
+    rotl(RH, RL, 33);
+    mul(RH, RL, C1H, C1L);
+    h2h = (h2h ^ RH) >>> 0;
+    h2l = (h2l ^ RL) >>> 0;
   }
   if (rem > 0) {
-    k1 = (k1 * C1) & MASK;
-    k1 = rotl(k1, 31n);
-    k1 = (k1 * C2) & MASK;
-    h1 ^= k1;
+    const [kh, kl] = xorTail(tail, Math.min(rem, 8));
+    mul(kh, kl, C1H, C1L);
+    rotl(RH, RL, 31);
+    mul(RH, RL, C2H, C2L);
+    h1h = (h1h ^ RH) >>> 0;
+    h1l = (h1l ^ RL) >>> 0;
   }
-  h1 ^= BigInt(length);
-  h2 ^= BigInt(length);
-  h1 = (h1 + h2) & MASK;
-  h2 = (h2 + h1) & MASK;
-  h1 = fmix(h1);
-  h2 = fmix(h2);
-  h1 = (h1 + h2) & MASK;
-  const token = BigInt.asIntN(64, h1);
+  // h ^= length (length < 2^32 for any key CQL accepts)
+  h1l = (h1l ^ length) >>> 0;
+  h2l = (h2l ^ length) >>> 0;
+  add(h1h, h1l, h2h, h2l);
+  h1h = RH;
+  h1l = RL;
+  add(h2h, h2l, h1h, h1l);
+  h2h = RH;
+  h2l = RL;
+  fmix(h1h, h1l);
+  h1h = RH;
+  h1l = RL;
+  fmix(h2h, h2l);
+  h2h = RH;
+  h2l = RL;
+  add(h1h, h1l, h2h, h2l);
+  const token = BigInt.asIntN(64, (BigInt(RH) << 32n) | BigInt(RL));
   return token === MIN_TOKEN ? MAX_TOKEN : token;
 }
 
