@@ -29,8 +29,10 @@ import {
   POSTGRES_PUSHDOWN_KINDS,
   canPushDown,
   canonicalColumnSql,
-  hexWordSql,
+  digestWord32Sql,
+  digestWord64Sql,
   joinFieldsSql,
+  type SqlFeatures,
 } from './postgres-canonical-sql.js';
 import { Params, qualifiedName, quoteIdent } from './postgres-sql.js';
 import { castTypeOf, mapNativeType } from './postgres-types.js';
@@ -452,23 +454,29 @@ export class PostgresAdapter implements ScanSource {
     return this.#serverVersion;
   }
 
-  /** Case-insensitive canonical text needs full Unicode lower-casing in SQL (`pg_unicode_fast`, 18+). */
-  async #checkPlan(plan: HashPlan): Promise<void> {
-    if (plan.mode !== 'canonical') return;
+  /**
+   * The server's SQL features; case-insensitive canonical text needs full Unicode lower-casing in
+   * SQL (`pg_unicode_fast`, 18+).
+   */
+  async #checkPlan(plan: HashPlan): Promise<SqlFeatures> {
+    const version = await this.serverVersion();
+    const features: SqlFeatures = { byteaIntegerCasts: version >= 180000 };
+    if (plan.mode !== 'canonical') return features;
     const insensitive = Object.entries(plan.columnOptions ?? {}).filter(([, o]) => o.caseInsensitive);
-    if (insensitive.length && (await this.serverVersion()) < 180000) {
+    if (insensitive.length && version < 180000) {
       throw new CdcError(
         'INVALID_ARGUMENT',
         `case-insensitive comparison of ${insensitive.map(([c]) => JSON.stringify(c)).join(', ')} cannot be hashed in PostgreSQL before 18`,
         { hint: 'hash this table client-side, or compare these columns case-sensitively' },
       );
     }
+    return features;
   }
 
   async summarize(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]> {
-    await this.#checkPlan(plan);
+    const features = await this.#checkPlan(plan);
     const params = new Params();
-    const { sumValue, bucket } = this.#hashSql(table, plan, params);
+    const { sumValue, bucket } = this.#hashSql(table, plan, params, features);
     const where = this.#rangeSql(table, range, params);
     // One pass, one GROUP BY, no temp tables: parallel-safe functions only, so workers can share it.
     const sql =
@@ -492,9 +500,9 @@ export class PostgresAdapter implements ScanSource {
     range?: Range,
   ): AsyncIterable<KeyHash[]> {
     if (buckets.length === 0) return;
-    await this.#checkPlan(plan);
+    const features = await this.#checkPlan(plan);
     const params = new Params();
-    const { value, hex, bucket } = this.#hashSql(table, plan, params);
+    const { value, hex, bucket } = this.#hashSql(table, plan, params, features);
     const where = [this.#rangeSql(table, range, params)];
     if (plan.bucketing.kind === 'int-range') {
       // Index range scans: one key interval per bucket.
@@ -557,6 +565,7 @@ export class PostgresAdapter implements ScanSource {
     table: TableSchema,
     plan: HashPlan,
     params: Params,
+    features: SqlFeatures = { byteaIntegerCasts: false },
   ): { value: string; sumValue: string; hex: string; bucket: string } {
     const byName = new Map(table.columns.map((c) => [c.name, c]));
     const col = (name: string): Column => {
@@ -598,13 +607,14 @@ export class PostgresAdapter implements ScanSource {
         }
       }
       const opts = (c: Column) => plan.columnOptions?.[c.name] ?? {};
-      const keyString = joinFieldsSql(keyCols.map((c) => canonicalColumnSql(c, opts(c))));
-      const rowString = joinFieldsSql([keyString, ...valueCols.map((c) => canonicalColumnSql(c, opts(c)))]);
+      const field = (c: Column) => canonicalColumnSql(c, opts(c), 't', features);
+      const keyString = joinFieldsSql(keyCols.map(field));
+      const rowString = joinFieldsSql([keyString, ...valueCols.map(field)]);
       value = `md5(${rowString})`;
       // The first 8 digest bytes as one bigint (two's complement): one conversion instead of two.
-      sumValue = `('x' || substr(${value}, 1, 16))::bit(64)::bigint`;
+      sumValue = digestWord64Sql(value, features);
       hex = 'h';
-      keyHash = hexWordSql(`md5(${keyString})`, 1);
+      keyHash = digestWord32Sql(`md5(${keyString})`, features);
     }
     let bucket: string;
     switch (plan.bucketing.kind) {

@@ -34,6 +34,22 @@ const SCALAR_PUSHDOWN: readonly LogicalKind[] = [
  */
 export const POSTGRES_PUSHDOWN_KINDS: readonly LogicalKind[] = [...SCALAR_PUSHDOWN, 'list'];
 
+/**
+ * Server abilities that change how (not what) the SQL computes. PostgreSQL 18 casts bytea to
+ * integers, which turns digests and `timestamptz_send` bytes into integers far faster than text
+ * conversions or numeric `extract(epoch …)`; the bytes produced are identical.
+ */
+export interface SqlFeatures {
+  byteaIntegerCasts: boolean;
+}
+
+const BASELINE: SqlFeatures = { byteaIntegerCasts: false };
+
+/** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
+const PG_EPOCH_MICROS = '946684800000000';
+/** Largest internal timestamp that can be shifted to the Unix epoch inside bigint. */
+const MAX_SHIFTABLE = (2n ** 63n - 1n - 946684800000000n).toString();
+
 /** The SQL literal of the NULL marker `\N`, independent of `standard_conforming_strings`. */
 export const NULL_MARKER_SQL = "E'\\\\N'";
 
@@ -46,7 +62,8 @@ export function canPushDown(type: LogicalType): boolean {
 function floorMicros(micros: string, precision: number): string {
   if (precision >= 6) return micros;
   const unit = 10 ** (6 - precision);
-  return `(floor(${micros} / ${unit}) * ${unit})`;
+  // Floor toward −∞ (the remainder of % has the dividend's sign); works for bigint and numeric.
+  return `(${micros} - ((${micros} % ${unit}) + ${unit}) % ${unit})`;
 }
 
 /**
@@ -58,6 +75,7 @@ export function canonicalValueSql(
   type: LogicalType,
   options: ColumnHashOptions = {},
   fixedLength = false,
+  features: SqlFeatures = BASELINE,
 ): string {
   switch (type.kind) {
     case 'int16':
@@ -92,13 +110,26 @@ export function canonicalValueSql(
         ` WHEN ${v} > DATE '1970-01-01' THEN 'Infinity' ELSE '-Infinity' END)`
       );
     case 'time': {
-      const micros = `(extract(epoch FROM ${v}) * 1000000)`;
-      return `(${floorMicros(micros, options.precision ?? type.precision)})::bigint::text`;
+      const micros = features.byteaIntegerCasts
+        ? `time_send(${v})::bigint`
+        : `(extract(epoch FROM ${v}) * 1000000)::bigint`;
+      return `(${floorMicros(micros, options.precision ?? type.precision)})::text`;
     }
     case 'timestamp':
     case 'timestamptz': {
-      const micros = `(extract(epoch FROM ${v}) * 1000000)`;
-      const floored = `(${floorMicros(micros, options.precision ?? type.precision)})::bigint::text`;
+      const precision = options.precision ?? type.precision;
+      let floored: string;
+      if (features.byteaIntegerCasts) {
+        // µs since 2000-01-01 (the internal value); the epoch shift is whole seconds, so flooring
+        // before shifting is exact. Shifting can pass int64 near 294276 AD: numeric only there.
+        const send = type.kind === 'timestamp' ? 'timestamp_send' : 'timestamptz_send';
+        const f = floorMicros(`${send}(${v})::bigint`, precision);
+        floored =
+          `(CASE WHEN ${f} <= ${MAX_SHIFTABLE} THEN (${f} + ${PG_EPOCH_MICROS})::text` +
+          ` ELSE ((${f})::numeric + ${PG_EPOCH_MICROS})::text END)`;
+      } else {
+        floored = `(${floorMicros(`trunc(extract(epoch FROM ${v}) * 1000000)`, precision)})::text`;
+      }
       const epoch = type.kind === 'timestamp' ? `TIMESTAMP 'epoch'` : `TIMESTAMPTZ 'epoch'`;
       return (
         `(CASE WHEN isfinite(${v}) THEN ${floored}` +
@@ -122,7 +153,7 @@ export function canonicalValueSql(
       );
     }
     case 'list': {
-      const element = canonicalFieldSql('e.v', type.element, options);
+      const element = canonicalFieldSql('e.v', type.element, options, features);
       const array = `(SELECT string_agg(COALESCE(to_json(${element})::text, 'null'), ',' ORDER BY e.n) FROM unnest(${v}) WITH ORDINALITY AS e(v, n))`;
       // An empty collection is NULL (docs/normalization.md).
       return `(CASE WHEN cardinality(${v}) = 0 THEN ${NULL_MARKER_SQL} ELSE (octet_length('[' || ${array} || ']')::text || ':[' || ${array} || ']') END)`;
@@ -139,15 +170,25 @@ export function canonicalValueSql(
 }
 
 /** Canonical text of a possibly NULL value: NULL becomes `\N` (list elements: SQL NULL → JSON null). */
-function canonicalFieldSql(v: string, type: LogicalType, options: ColumnHashOptions): string {
+function canonicalFieldSql(
+  v: string,
+  type: LogicalType,
+  options: ColumnHashOptions,
+  features: SqlFeatures,
+): string {
   // Elements render through their output function (concat), so char(n)[] keeps its padding as read.
-  return `(CASE WHEN ${v} IS NULL THEN NULL ELSE ${canonicalValueSql(v, type, options, true)} END)`;
+  return `(CASE WHEN ${v} IS NULL THEN NULL ELSE ${canonicalValueSql(v, type, options, true, features)} END)`;
 }
 
 /** Canonical text of a column, `\N` for NULL. `alias` qualifies the column (`t`). */
-export function canonicalColumnSql(column: Column, options: ColumnHashOptions = {}, alias = 't'): string {
+export function canonicalColumnSql(
+  column: Column,
+  options: ColumnHashOptions = {},
+  alias = 't',
+  features: SqlFeatures = BASELINE,
+): string {
   const v = `${alias}.${quoteIdent(column.name)}`;
-  const text = canonicalValueSql(v, column.type, options, column.fixedLength === true);
+  const text = canonicalValueSql(v, column.type, options, column.fixedLength === true, features);
   return `(CASE WHEN ${v} IS NULL THEN ${NULL_MARKER_SQL} ELSE ${text} END)`;
 }
 
@@ -158,7 +199,16 @@ export function joinFieldsSql(fields: string[]): string {
   return fields.join(` || '|' || `);
 }
 
-/** `('x' || substr(hex, from, 8))::bit(32)::bigint`: 32 bits of a hex digest as an unsigned integer. */
-export function hexWordSql(hex: string, from: number): string {
-  return `(('x' || substr(${hex}, ${from}, 8))::bit(32)::bigint)`;
+/** The first 4 bytes of a hex MD5 digest as an unsigned 32-bit integer (bigint). */
+export function digestWord32Sql(hex: string, features: SqlFeatures = BASELINE): string {
+  return features.byteaIntegerCasts
+    ? `(substr(decode(${hex}, 'hex'), 1, 4)::integer::bigint & 4294967295)`
+    : `(('x' || substr(${hex}, 1, 8))::bit(32)::bigint)`;
+}
+
+/** The first 8 bytes of a hex MD5 digest as a signed bigint (two's complement). */
+export function digestWord64Sql(hex: string, features: SqlFeatures = BASELINE): string {
+  return features.byteaIntegerCasts
+    ? `substr(decode(${hex}, 'hex'), 1, 8)::bigint`
+    : `('x' || substr(${hex}, 1, 16))::bit(64)::bigint`;
 }

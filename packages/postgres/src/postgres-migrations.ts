@@ -132,7 +132,6 @@ const provider: MigrationProvider = { getMigrations: async () => ({ ...META_MIGR
  * migration lock). Returns the names of migrations applied by this call.
  */
 export async function migrateMeta(db: Kysely<unknown>): Promise<string[]> {
-  await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(META_SCHEMA)}`.execute(db);
   const migrator = new Migrator({
     db,
     provider,
@@ -140,7 +139,18 @@ export async function migrateMeta(db: Kysely<unknown>): Promise<string[]> {
     migrationTableName: 'migrations',
     migrationLockTableName: 'migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // CREATE … IF NOT EXISTS still races between sessions (unique violation in the catalog): the loser
+  // retries and then finds everything in place; the migration itself runs under kysely's lock.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(META_SCHEMA)}`.execute(db);
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    } catch (error) {
+      const code = (error as { code?: string } | null)?.code;
+      if (attempt >= 5 || !(code === '23505' || code === '42P06' || code === '42P07')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
 }
