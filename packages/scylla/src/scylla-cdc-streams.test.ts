@@ -93,6 +93,48 @@ describe('generations', () => {
   });
 });
 
+describe('generation switch', () => {
+  it('reads the old generation to its end, then the new one from its start: no gap, no overlap', () => {
+    const gens = linkGenerations([
+      { startMs: 0, streams: [stream(1n, 1)] },
+      { startMs: 95_000, streams: [stream(1n, 1), stream(2n, 2)] },
+    ]);
+    const opts = { windowMs: 30_000, confidenceMs: 10_000 };
+    const groups = gens.flatMap((g) => groupStreams('ks.t', g, { tablets: false, maxStreamsPerQuery: 10 }));
+    expect(groups.map((g) => g.id)).toEqual(['ks.t#0#v1', 'ks.t#95000#v1', 'ks.t#95000#v2']);
+    const windows = new Map<string, [number, number][]>(groups.map((g) => [g.id, []]));
+    const cursors = new Map(groups.map((g) => [g.id, initialCursor(g, undefined, 5_000).w]));
+    const closed = new Set<string>();
+    for (let now = 0; now <= 300_000; now += 5_000) {
+      for (const g of groups) {
+        for (;;) {
+          const end = g.generation.endMs;
+          const d = nextWindow(cursors.get(g.id)!, {
+            ...opts,
+            nowMs: now,
+            ...(end === undefined ? {} : { generationEndMs: end }),
+          });
+          if (d.kind === 'closed') closed.add(g.id);
+          if (d.kind !== 'read') break;
+          windows.get(g.id)!.push([d.startMs, d.endMs]);
+          cursors.set(g.id, d.endMs);
+        }
+      }
+    }
+    for (const list of windows.values()) {
+      for (let i = 1; i < list.length; i++) expect(list[i]![0]).toBe(list[i - 1]![1]);
+    }
+    const old = windows.get('ks.t#0#v1')!;
+    expect(old[0]![0]).toBe(5_000);
+    expect(old.at(-1)![1]).toBe(94_999); // through the old generation's last millisecond
+    expect(closed).toEqual(new Set(['ks.t#0#v1']));
+    for (const id of ['ks.t#95000#v1', 'ks.t#95000#v2']) {
+      expect(windows.get(id)![0]![0]).toBe(94_999); // the new groups start right after the old ones end
+      expect(windows.get(id)!.at(-1)![1]).toBeLessThanOrEqual(300_000 - 10_000);
+    }
+  });
+});
+
 describe('windows and confidence', () => {
   const opts = { windowMs: 30_000, confidenceMs: 30_000 };
 

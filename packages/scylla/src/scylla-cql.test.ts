@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DETECT_LOCAL,
+  DETECT_SYSTEM_TABLES,
+  SCYLLA_VERSION,
+  SELECT_GENERATIONS,
+  selectCdcOptions,
+  selectColumns,
+  selectKeyspaceTablets,
+  selectSizeEstimates,
+  selectTable,
+  selectTabletTimestamps,
+  selectUserTypes,
   countTokenRange,
   cdcLogTableName,
   quoteIdent,
@@ -169,5 +180,43 @@ describe('CDC statements', () => {
     const t = selectTabletStreams('ks', 't', new Date(7));
     expect(t.query).toContain('stream_state = ?');
     expect(t.params).toEqual(['ks', 't', new Date(7), 0]);
+  });
+});
+
+describe('metadata statements', () => {
+  it('reads schema, estimates and CDC metadata with bound values', () => {
+    expect(selectColumns('ks', 'T')).toEqual({
+      query:
+        'SELECT column_name, kind, position, type, clustering_order FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+      params: ['ks', 'T'],
+    });
+    expect(selectUserTypes('ks').params).toEqual(['ks']);
+    expect(selectTable('ks', 't').query).toBe(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+    );
+    expect(selectTable('ks', 'v', true).query).toBe(
+      'SELECT view_name FROM system_schema.views WHERE keyspace_name = ? AND view_name = ?',
+    );
+    expect(selectSizeEstimates('ks', 't').query).toContain(
+      'FROM system.size_estimates WHERE keyspace_name = ? AND table_name = ?',
+    );
+    expect(selectCdcOptions('ks', 't').query).toBe(
+      'SELECT cdc FROM system_schema.scylla_tables WHERE keyspace_name = ? AND table_name = ?',
+    );
+    expect(selectKeyspaceTablets('ks').query).toBe(
+      'SELECT initial_tablets FROM system_schema.scylla_keyspaces WHERE keyspace_name = ?',
+    );
+    expect(selectTabletTimestamps('ks', 't')).toEqual({
+      query: 'SELECT timestamp FROM system.cdc_timestamps WHERE keyspace_name = ? AND table_name = ?',
+      params: ['ks', 't'],
+    });
+    expect(SELECT_GENERATIONS.query).toBe(
+      "SELECT time, expired FROM system_distributed.cdc_generation_timestamps WHERE key = 'timestamps'",
+    );
+    expect(DETECT_SYSTEM_TABLES.query).toBe(
+      "SELECT table_name FROM system_schema.tables WHERE keyspace_name = 'system'",
+    );
+    expect(DETECT_LOCAL.query).toContain('FROM system.local');
+    expect(SCYLLA_VERSION.query).toBe("SELECT version FROM system.versions WHERE key = 'local'");
   });
 });
