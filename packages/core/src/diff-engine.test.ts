@@ -602,6 +602,21 @@ describe('diffTables — strategies and options', () => {
     expect(isCdcError(error) && error.code).toBe('CANCELLED');
   });
 
+  it('cancels a running diff between batches', async () => {
+    for (const algorithm of ['hash', 'stream'] as const) {
+      const controller = new AbortController();
+      const error = await diffTables({
+        ...narrowPair(2000, (r) => r),
+        algorithm,
+        splits: 8,
+        concurrency: 1,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      }).catch((e: unknown) => e);
+      expect(isCdcError(error) && error.code).toBe('CANCELLED');
+    }
+  });
+
   it('emits progress events', async () => {
     const events: string[] = [];
     await diffTables({
