@@ -13,6 +13,8 @@ const base = defineCdcConfig({
 export default defineConfig({
   ...base,
   noExternal: [/^@cdc\//],
+  // Chunks keep lazily imported adapters, drivers and the embedded server out of every start-up.
+  splitting: true,
   external: [/^(?!@cdc\/|\.|\/)/],
   esbuildOptions(options) {
     options.conditions = ['@cdc/source'];

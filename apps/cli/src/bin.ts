@@ -1,12 +1,16 @@
 /** Entry point of the `cdc` executable. */
 import { runCli } from './index.js';
 
-runCli(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+/**
+ * Exits with `code` once stdout and stderr have flushed: an explicit exit keeps the code even when a
+ * library registered exit hooks, and does not wait for idle pool timers.
+ */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+runCli(process.argv.slice(2)).then(exitAfterFlush, (error: unknown) => {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  exitAfterFlush(2);
+});

