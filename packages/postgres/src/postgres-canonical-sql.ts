@@ -189,6 +189,9 @@ export function canonicalColumnSql(
 ): string {
   const v = `${alias}.${quoteIdent(column.name)}`;
   const text = canonicalValueSql(v, column.type, options, column.fixedLength === true, features);
+  // NOT NULL columns skip the test; a view or outer join could still yield NULL, so only trust it on
+  // base-table columns (introspection reports views' columns as nullable).
+  if (!column.nullable) return text;
   return `(CASE WHEN ${v} IS NULL THEN ${NULL_MARKER_SQL} ELSE ${text} END)`;
 }
 
