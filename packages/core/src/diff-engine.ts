@@ -264,15 +264,33 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     bucketing: { kind: 'key-hash', modulus: 1 },
   };
 
-  const differingColumns = (s: Row, t: Row): string[] =>
-    columns.filter((c) => {
-      const policy = policies.get(c);
-      const st = source.types.get(c) as LogicalType;
-      const tt = target.types.get(c) as LogicalType;
-      if (toleranceColumns.includes(c)) return !withinTolerance(s[c], st, t[c], tt, policy);
-      const ho = hashOptions[c];
-      return canonicalText(s[c], st, ho) !== canonicalText(t[c], tt, ho);
-    });
+  const compared = columns.map((c) => {
+    const st = source.types.get(c) as LogicalType;
+    const tt = target.types.get(c) as LogicalType;
+    return {
+      name: c,
+      st,
+      tt,
+      policy: policies.get(c),
+      options: hashOptions[c],
+      tolerance: toleranceColumns.includes(c),
+      // Identical primitives of one logical type always have one canonical text: skip encoding them.
+      sameKind: st.kind === tt.kind,
+    };
+  });
+  const differingColumns = (s: Row, t: Row): string[] => {
+    const out: string[] = [];
+    for (const c of compared) {
+      const a = s[c.name];
+      const b = t[c.name];
+      if (c.sameKind && a === b && (typeof a !== 'object' || a === null)) continue;
+      const differs = c.tolerance
+        ? !withinTolerance(a, c.st, b, c.tt, c.policy)
+        : canonicalText(a, c.st, c.options) !== canonicalText(b, c.tt, c.options);
+      if (differs) out.push(c.name);
+    }
+    return out;
+  };
   const collector = new Collector(options.maxDiffs ?? DEFAULTS.maxDiffs, (_k, s, t) =>
     differingColumns(s, t),
   );
@@ -534,8 +552,19 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
         } else if (a && b) {
           sc.advance();
           tc.advance();
-          const d = verdict(keyObject(a.row), project(a.row), project(b.row));
-          if (d) collector.add({ keyText: keyString(a.row, source.hashTable, keyOnlyPlan), diff: d });
+          const diffCols = differingColumns(a.row, b.row);
+          if (diffCols.length > 0) {
+            collector.add({
+              keyText: keyString(a.row, source.hashTable, keyOnlyPlan),
+              diff: {
+                kind: 'mismatched',
+                key: keyObject(a.row),
+                columns: diffCols,
+                source: project(a.row),
+                target: project(b.row),
+              },
+            });
+          }
         }
       }
     } finally {
