@@ -949,10 +949,17 @@ export class ScyllaAdapter implements ChangeSource {
         await sleep(Math.min(cfg.pollIntervalMs, Math.max(50, wakeAt - Date.now())), options.signal);
         continue;
       }
-      const results = await mapLimit(reads, cfg.parallelism, async (r) => ({
-        r,
-        changes: await this.#readWindow(r.g, r.startMs, r.endMs, options.signal),
-      }));
+      let results: { r: (typeof reads)[number]; changes: TranslatedChange[] }[];
+      try {
+        results = await mapLimit(reads, cfg.parallelism, async (r) => ({
+          r,
+          changes: await this.#readWindow(r.g, r.startMs, r.endMs, options.signal),
+        }));
+      } catch (e) {
+        // Shutdown (SIGTERM → abort) ends the stream cleanly: nothing of the aborted round was yielded.
+        if (options.signal?.aborted) return;
+        throw e;
+      }
       for (const { r, changes } of results) {
         const g = r.g;
         const gen = g.cursor.g;
