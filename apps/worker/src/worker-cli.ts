@@ -1,0 +1,102 @@
+/** Command-line entry of the worker: flags, configuration, logging, signal handling, exit codes. */
+import { describeError } from '@cdc/core';
+import { createLogger, SecretRedactor, type Logger } from '@cdc/metrics';
+import { Command, CommanderError } from 'commander';
+import { startWorker, type Worker } from './worker.js';
+import { loadWorkerConfig } from './worker-config.js';
+
+/** Options of {@link runWorkerCli} (tests inject these). */
+export interface WorkerCliOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+  /** Called once the worker runs (tests use it to reach the worker). */
+  onStarted?: (worker: Worker) => void;
+  /** The process to take SIGTERM/SIGINT from. Default `process`. */
+  signals?: Pick<NodeJS.Process, 'once' | 'off'>;
+}
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CommanderError(2, 'cdc-worker.invalid', `${name} must be a positive integer, got ${value}`);
+  return n;
+};
+
+/**
+ * Runs the worker until SIGTERM/SIGINT and resolves the exit code: 0 after a clean drain, 2 when it
+ * cannot start (bad flags or configuration, port in use).
+ */
+export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const program = new Command('cdc-worker')
+    .description(
+      'Runs every configured pipeline and the scheduled reconciliation; serves /healthz, /readyz, /metrics',
+    )
+    .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG or cdc.yaml)')
+    .option(
+      '--metrics-port <port>',
+      'port of /metrics /healthz /readyz (default: metrics.port, else 9464)',
+      positiveInt('--metrics-port'),
+    )
+    .option(
+      '--reconcile-concurrency <n>',
+      'tables reconciled at once',
+      positiveInt('--reconcile-concurrency'),
+      2,
+    )
+    .option(
+      '--reconcile-rows-per-second <n>',
+      'source rows read per second by reconciliation',
+      positiveInt('--reconcile-rows-per-second'),
+    )
+    .option('--log-level <level>', 'trace, debug, info, warn, error', env.CDC_LOG_LEVEL ?? 'info')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let opts: {
+    config?: string;
+    metricsPort?: number;
+    reconcileConcurrency: number;
+    reconcileRowsPerSecond?: number;
+    logLevel: string;
+  };
+  try {
+    program.parse(argv, { from: 'user' });
+    opts = program.opts();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const secrets = new SecretRedactor();
+  const logger =
+    options.logger ?? createLogger({ level: opts.logLevel, secrets, bindings: { component: 'worker' } });
+  let worker: Worker;
+  try {
+    const { config, secrets: values } = await loadWorkerConfig(
+      opts.config ?? env.CDC_CONFIG ?? 'cdc.yaml',
+      env,
+    );
+    for (const v of values) secrets.add(v);
+    worker = await startWorker({
+      config,
+      logger,
+      ...(opts.metricsPort ? { metricsPort: opts.metricsPort } : {}),
+      reconcileConcurrency: opts.reconcileConcurrency,
+      ...(opts.reconcileRowsPerSecond ? { reconcileRowsPerSecond: opts.reconcileRowsPerSecond } : {}),
+    });
+  } catch (error) {
+    logger.fatal({ error: describeError(error) }, 'worker cannot start');
+    return 2;
+  }
+  const signals = options.signals ?? process;
+  const onSignal = (signal: string) => {
+    logger.info({ signal }, 'stop requested');
+    void worker.stop();
+  };
+  signals.once('SIGTERM', onSignal);
+  signals.once('SIGINT', onSignal);
+  options.onStarted?.(worker);
+  await worker.done;
+  signals.off('SIGTERM', onSignal);
+  signals.off('SIGINT', onSignal);
+  return 0;
+}
