@@ -74,6 +74,7 @@ export class PostgresSink implements ChangeSink {
   readonly #tables = new Map<string, PreparedTable>();
   readonly #maxDeadLetters: number;
   readonly #ownsAdapter: boolean;
+  #migrated: Promise<unknown> | undefined;
 
   /** A sink over an adapter you own (`close()` leaves it open). */
   constructor(adapter: PostgresAdapter, options: PostgresSinkOptions & { ownsAdapter?: boolean } = {}) {
@@ -87,8 +88,17 @@ export class PostgresSink implements ChangeSink {
     return new PostgresSink(connectPostgres(connection), { ...options, ownsAdapter: true });
   }
 
+  /** Creates/migrates `cdc_meta` once per sink, whichever method runs first. */
+  #ready(): Promise<unknown> {
+    this.#migrated ??= migrateMeta(this.#adapter.db).catch((error: unknown) => {
+      this.#migrated = undefined;
+      throw error;
+    });
+    return this.#migrated;
+  }
+
   async prepare(pipeline: string, mappings: TableMapping[]): Promise<void> {
-    await migrateMeta(this.#adapter.db);
+    await this.#ready();
     await this.#adapter.query(
       `INSERT INTO ${META('pipelines')} (pipeline, epoch) VALUES ($1, 0) ON CONFLICT (pipeline) DO NOTHING`,
       [pipeline],
@@ -147,6 +157,7 @@ export class PostgresSink implements ChangeSink {
   }
 
   async acquire(pipeline: string): Promise<number> {
+    await this.#ready();
     const [row] = await this.#adapter.query<{ epoch: string }>(
       `INSERT INTO ${META('pipelines')} AS p (pipeline, epoch) VALUES ($1, 1)
        ON CONFLICT (pipeline) DO UPDATE SET epoch = p.epoch + 1, acquired_at = now() RETURNING epoch`,
@@ -156,6 +167,7 @@ export class PostgresSink implements ChangeSink {
   }
 
   async checkpoints(pipeline: string): Promise<Map<string, Position>> {
+    await this.#ready();
     const rows = await this.#adapter.query<{ partition: string; position: string }>(
       `SELECT partition, position FROM ${META('checkpoints')} WHERE pipeline = $1`,
       [pipeline],

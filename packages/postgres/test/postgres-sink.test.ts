@@ -1,5 +1,5 @@
 import { CdcError, type ChangeBatch, type TableMapping, type TableSchema } from '@cdc/core';
-import { useTestDatabase } from '@cdc/testkit';
+import { createTestDatabase, useTestDatabase } from '@cdc/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSink, connectPostgres, type PostgresAdapter } from '../src/index.js';
@@ -243,6 +243,21 @@ describe('PostgresSink', () => {
     } finally {
       await sink.close();
       await reader.close();
+    }
+  });
+});
+
+describe('PostgresSink on a fresh database', () => {
+  it('creates cdc_meta on first use, whatever is called first', async () => {
+    const fresh = await createTestDatabase();
+    const sink = PostgresSink.open({ url: fresh.url });
+    try {
+      expect(await sink.checkpoints('new')).toEqual(new Map());
+      expect(await sink.acquire('new')).toBe(1);
+      expect(await sink.acquire('new')).toBe(2);
+    } finally {
+      await sink.close();
+      await fresh.drop();
     }
   });
 });
