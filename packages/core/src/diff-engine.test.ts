@@ -617,6 +617,34 @@ describe('diffTables — strategies and options', () => {
     }
   });
 
+  it('uses the native hash only for identical native types and byte-neutral policies', async () => {
+    const caps = { hashPushdown: true };
+    const run = async (targetSchema: TableSchema, extra: Partial<DiffOptions> = {}) => {
+      const s = new MemoryScanSource({ dialect: 'pg', capabilities: caps }).addTable(narrow, narrowRows(50));
+      const t = new MemoryScanSource({ dialect: 'pg', capabilities: caps }).addTable(
+        targetSchema,
+        narrowRows(50),
+      );
+      const r = await diffTables({
+        source: { source: s, table: narrow },
+        target: { source: t, table: targetSchema },
+        ...extra,
+      });
+      expect(r.status).toBe('in_sync');
+      return r.hashing;
+    };
+    expect(await run(narrow)).toBe('native');
+    const widened: TableSchema = {
+      ...narrow,
+      columns: narrow.columns.map((c) => (c.name === 'v' ? { ...c, nativeType: 'bigint' } : c)),
+    };
+    expect(await run(widened)).toBe('canonical-pushdown');
+    expect(await run(narrow, { policies: { ts: { precision: 0 } } })).toBe('canonical-pushdown');
+    expect(await run(narrow, { hashing: 'canonical' })).toBe('canonical-pushdown');
+    expect(await run(narrow, { hashing: 'client', algorithm: 'hash' })).toBe('client');
+    expect(await run(narrow, { hashing: 'client' })).toBe('none'); // auto prefers the stream merge then
+  });
+
   it('emits progress events', async () => {
     const events: string[] = [];
     await diffTables({
