@@ -311,7 +311,9 @@ export class PostgresSink implements ChangeSink {
           .map((c) => c.name)
           .filter((c) => table.key.includes(c) || !u.partial || c in u.row);
         const sig = JSON.stringify(cols);
-        groups.set(sig, [...(groups.get(sig) ?? []), u]);
+        const group = groups.get(sig);
+        if (group) group.push(u);
+        else groups.set(sig, [u]);
       }
       for (const [sig, group] of groups) {
         const cols = JSON.parse(sig) as string[];
