@@ -21,47 +21,29 @@ async function openPostgres(url: string): Promise<ScanSource> {
   return connectPostgres({ url });
 }
 
-/** The entry points the CLI needs from a source adapter package. */
-interface SourcePackage<Options> {
-  parse?: (url: string) => Options;
-  connect?: (options: Options, driver: unknown) => Promise<ScanSource> | ScanSource;
-}
-
-function missingEntryPoint(pkg: string, name: string): CdcError {
-  return new CdcError('INVALID_ARGUMENT', `${pkg} in this installation does not provide ${name}`, {
-    hint: `upgrade ${pkg} to a version with a source adapter`,
+async function openSqlServer(url: string): Promise<ScanSource> {
+  const [{ connectSqlServer }, tedious] = await Promise.all([
+    import('@cdc/sqlserver'),
+    importDriver('tedious', 'SQL Server'),
+  ]);
+  return connectSqlServer({
+    connection: url,
+    tedious: tedious as Parameters<typeof connectSqlServer>[0]['tedious'],
   });
 }
 
-async function openSqlServer(url: string): Promise<ScanSource> {
-  const module = (await import('@cdc/sqlserver')) as Record<string, unknown>;
-  const pkg: SourcePackage<Record<string, unknown>> = {
-    parse: module.parseSqlServerUrl as SourcePackage<Record<string, unknown>>['parse'],
-    connect: module.connectSqlServer
-      ? (options, tedious) =>
-          (module.connectSqlServer as (o: unknown) => Promise<ScanSource>)({ ...options, tedious })
-      : undefined,
-  };
-  if (!pkg.parse) throw missingEntryPoint('@cdc/sqlserver', 'parseSqlServerUrl');
-  if (!pkg.connect) throw missingEntryPoint('@cdc/sqlserver', 'connectSqlServer');
-  const options = pkg.parse(url);
-  return pkg.connect(options, await importDriver('tedious', 'SQL Server'));
-}
-
 async function openScylla(url: string): Promise<ScanSource> {
-  const module = (await import('@cdc/scylla')) as Record<string, unknown>;
-  const parse = module.parseScyllaUrl as ((url: string) => Record<string, unknown>) | undefined;
-  const connect = module.connectScylla as ((o: unknown) => Promise<ScanSource>) | undefined;
-  if (!parse) throw missingEntryPoint('@cdc/scylla', 'parseScyllaUrl');
-  if (!connect) throw missingEntryPoint('@cdc/scylla', 'connectScylla');
-  const options = parse(url);
-  return connect({ ...options, driver: await importDriver('cassandra-driver', 'ScyllaDB') });
+  const [{ connectScylla }, driver] = await Promise.all([
+    import('@cdc/scylla'),
+    importDriver('cassandra-driver', 'ScyllaDB'),
+  ]);
+  return connectScylla({ url, driver: driver as Parameters<typeof connectScylla>[0]['driver'] });
 }
 
-async function importDriver(name: 'tedious' | 'cassandra-driver', engine: string) {
+async function importDriver(name: 'tedious' | 'cassandra-driver', engine: string): Promise<unknown> {
   try {
     const module = (await import(name)) as { default?: unknown };
-    return (module.default ?? module) as never;
+    return module.default ?? module;
   } catch (error) {
     throw new CdcError('CONNECTION_FAILED', `the ${engine} driver "${name}" is not installed`, {
       hint: `npm install ${name}`,

@@ -12,6 +12,9 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerRepairCommand } from './commands/repair.js';
+import { registerReplicateCommand } from './commands/replicate.js';
+import { registerSnapshotCommand } from './commands/snapshot.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { processDeps, type CliDeps } from './context.js';
 import { withExamples } from './help.js';
@@ -45,7 +48,9 @@ const contributedCommands: RegisterCommand[] = [
       stderr: (text) => void deps.stderr.write(text),
       setExitCode: deps.setExitCode,
     }),
-  // Replication commands register here: registerSnapshotCommand, registerReplicateCommand, registerStatusCommand.
+  (program, deps) => registerReplicateCommand(program, deps),
+  (program, deps) => registerSnapshotCommand(program, deps),
+  (program, deps) => registerStatusCommand(program, deps),
 ];
 
 /** Builds the `cdc` program. Pass `deps` to redirect I/O (tests); defaults to the current process. */
