@@ -742,7 +742,12 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
           ...(i === 0 ? {} : { lower: [lower] }),
           ...(upper === undefined ? {} : { upper: [upper] }),
         },
-        plan: makePlan({ kind: 'int-range', column, start: lower, width }),
+        // The open-ended last unit may hold sparse outliers far above the last cut: equal-width ranges
+        // could then yield one bucket per row, so it is bucketed by key hash (fixed bucket count).
+        plan:
+          upper === undefined && cuts.length > 0
+            ? makePlan({ kind: 'key-hash', modulus: Number(bucketsPerUnit) })
+            : makePlan({ kind: 'int-range', column, start: lower, width }),
       });
       if (upper !== undefined) lower = upper;
     }
