@@ -79,6 +79,8 @@ describe('configured commands (built binary, real PostgreSQL)', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('all checks passed');
     expect(ok.stderr).toMatch(/source src src\.customers: 3 columns, key \(id\), readable/);
+    expect(ok.stderr).toContain('source src: CDC prerequisites met');
+    expect(ok.stderr).toContain('target dw: target prerequisites met');
     await db().query('CREATE TABLE src.keyless (a int)');
     const bad = await cdc(['check', db().url, 'src.keyless', 'src.missing', 'src.items'], env);
     expect(bad.code).toBe(2);

@@ -10,6 +10,8 @@ import {
   type CdcConfig,
   type TableId,
 } from '@cdc/core';
+import type { PostgresAdapter } from '@cdc/postgres';
+import type { SqlServerAdapter } from '@cdc/sqlserver';
 import type { Command } from 'commander';
 import { classifyError, ExitCode } from '../cli-error.js';
 import { connectUrl, type OpenConnection } from '../connect.js';
@@ -17,16 +19,58 @@ import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
 import { tableEntries } from '../config-tables.js';
 
-/** Optional adapter ability: checks replication prerequisites (CDC enabled, slots, log retention…). */
-interface PrerequisiteChecker {
-  checkPrerequisites(
-    tables: TableId[],
-    role: 'source' | 'target',
-  ): Promise<{ problem: string; hint?: string }[]>;
+/** One unmet prerequisite and its fix. */
+interface Prerequisite {
+  problem: string;
+  hint: string;
 }
 
-function hasPrerequisiteCheck(adapter: unknown): adapter is PrerequisiteChecker {
-  return typeof (adapter as Partial<PrerequisiteChecker>).checkPrerequisites === 'function';
+/**
+ * Replication prerequisites per engine: SQL Server capture instances on every source table;
+ * PostgreSQL `wal_level=logical` on a source and CREATE on a target (for cdc_meta and new tables).
+ * Returns `undefined` where the engine's adapter offers no such check.
+ */
+async function prerequisites(conn: OpenConnection, item: CheckItem): Promise<Prerequisite[] | undefined> {
+  if (conn.dialect === 'sqlserver' && item.role === 'source') {
+    const adapter = conn.adapter as SqlServerAdapter;
+    const problems: Prerequisite[] = [];
+    for (const table of item.tables) {
+      if (!(await adapter.isCaptured(table.id))) {
+        const schema = table.id.schema ?? 'dbo';
+        problems.push({
+          problem: `CDC is not enabled on ${formatTableName(table.id)}`,
+          hint: `EXEC sys.sp_cdc_enable_db; EXEC sys.sp_cdc_enable_table @source_schema = N'${schema.replace(/'/g, "''")}', @source_name = N'${table.id.name.replace(/'/g, "''")}', @role_name = NULL`,
+        });
+      }
+    }
+    return problems;
+  }
+  if (conn.dialect === 'postgres') {
+    const adapter = conn.adapter as PostgresAdapter;
+    if (item.role === 'source') {
+      const [row] = await adapter.query<{ wal_level: string }>('SHOW wal_level');
+      return row?.wal_level === 'logical'
+        ? []
+        : [
+            {
+              problem: `wal_level is ${row?.wal_level ?? 'unknown'}, logical decoding needs logical`,
+              hint: 'ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL',
+            },
+          ];
+    }
+    const [row] = await adapter.query<{ ok: boolean }>(
+      "SELECT has_database_privilege(current_user, current_database(), 'CREATE') OR CASE WHEN to_regnamespace('cdc_meta') IS NULL THEN false ELSE has_schema_privilege(current_user, 'cdc_meta', 'CREATE') END AS ok",
+    );
+    return row?.ok
+      ? []
+      : [
+          {
+            problem: 'the cdc user cannot create the cdc_meta schema',
+            hint: 'GRANT CREATE ON DATABASE … TO the cdc user (once), or create schema cdc_meta owned by it',
+          },
+        ];
+  }
+  return undefined;
 }
 
 interface CheckItem {
@@ -98,25 +142,28 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
     }
     if (reachable)
       report.ok(`${item.role} ${item.connection}: connected to ${conn.display} (${conn.dialect})`);
-    if (reachable && hasPrerequisiteCheck(conn.adapter)) {
-      const problems = await conn.adapter.checkPrerequisites(
-        item.tables.map((t) => t.id),
-        item.role,
-      );
-      for (const p of problems) {
-        report.fail(
-          `${item.role} ${item.connection}`,
-          new CdcError('CDC_NOT_ENABLED', p.problem, p.hint ? { hint: p.hint } : {}),
-        );
+    if (reachable) {
+      let problems: Prerequisite[] | undefined;
+      try {
+        problems = await prerequisites(conn, item);
+      } catch (error) {
+        report.fail(`${item.role} ${item.connection}`, error);
+        problems = [];
       }
-      if (problems.length === 0)
-        report.ok(
-          `${item.role} ${item.connection}: ${item.role === 'source' ? 'CDC' : 'target'} prerequisites met`,
-        );
-    } else if (reachable && item.role === 'source' && conn.dialect !== 'postgres') {
-      ctx.out.warn(
-        `${item.role} ${item.connection}: CDC prerequisites not checked (the ${conn.dialect} adapter has no check)`,
-      );
+      if (problems === undefined) {
+        if (item.role === 'source')
+          ctx.out.warn(`${item.role} ${item.connection}: CDC prerequisites not checked for ${conn.dialect}`);
+      } else {
+        for (const p of problems)
+          report.fail(
+            `${item.role} ${item.connection}`,
+            new CdcError('CDC_NOT_ENABLED', p.problem, { hint: p.hint }),
+          );
+        if (problems.length === 0)
+          report.ok(
+            `${item.role} ${item.connection}: ${item.role === 'source' ? 'CDC' : 'target'} prerequisites met`,
+          );
+      }
     }
   } finally {
     await conn.adapter.close();
