@@ -2,27 +2,17 @@
  * Runs the BUILT `cdc` binary (apps/cli/dist/cdc.js) as a child process, the way users run it: real
  * argv, real exit codes, stdout and stderr captured separately, no TTY.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const appRoot = fileURLToPath(new URL('..', import.meta.url));
 export const binary = fileURLToPath(new URL('../dist/cdc.js', import.meta.url));
 
-let built = false;
-
-/**
- * Builds the executable once per test process. tsup alone is enough: the binary bundles the
- * workspace packages from source (see tsup.config.ts), so no library needs a prior build.
- */
+/** Fails clearly when the global setup (test/build-cli.global.ts) did not build the executable. */
 export function buildCli(): void {
-  if (built && existsSync(binary)) return;
-  execFileSync('npx', ['tsup', '--silent'], {
-    cwd: appRoot,
-    stdio: 'pipe',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  built = true;
+  if (!existsSync(binary))
+    throw new Error(`${binary} is missing: the vitest global setup builds it (npx tsup)`);
 }
 
 /** What one invocation printed and returned. */
