@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VaultFake } from '@cdc/testkit';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../index.js';
 import { configSchemaDocument } from './config.js';
@@ -70,5 +71,32 @@ describe('cdc config', () => {
     const help = await cli(['config', 'validate', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Examples:');
+  });
+
+  it('resolves vault: references through the vault block (against VaultFake, a fake of the Vault HTTP API)', async () => {
+    const vault = await VaultFake.start();
+    try {
+      vault.putSecret('secret', 'cdc/pg', { password: 'from-vault-123' });
+      const dir = await mkdtemp(join(tmpdir(), 'cdc-cli-vault-'));
+      const file = join(dir, 'cdc.yaml');
+      await writeFile(
+        file,
+        `vault:\n  address: ${vault.address}\n  auth: { method: token, token: env:VAULT_TOKEN }\n` +
+          'connections:\n  a: { url: postgres://app@h/db, password: "vault:secret/cdc/pg#password" }\n',
+      );
+      const ok = await cli(['config', 'validate', file], { VAULT_TOKEN: vault.rootToken });
+      expect(ok).toMatchObject({ code: 0, stderr: '' });
+      expect(vault.requestsTo(/secret\/data\/cdc\/pg/).length).toBeGreaterThan(0);
+      await writeFile(
+        file,
+        `vault:\n  address: ${vault.address}\n  auth: { method: token, token: env:VAULT_TOKEN }\n` +
+          'connections:\n  a: { url: postgres://app@h/db, password: "vault:secret/cdc/pg#nope" }\n',
+      );
+      const bad = await cli(['config', 'validate', file], { VAULT_TOKEN: vault.rootToken });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/connections\.a\.password: /);
+    } finally {
+      await vault.close();
+    }
   });
 });
