@@ -179,6 +179,18 @@ describe('cdc diff (built binary, real PostgreSQL)', () => {
     ).toBe(0);
   });
 
+  it('--recheck-after re-reads differences and reports the delay used (live mode)', async () => {
+    await reset(DRIFT);
+    const r = await cdc(['diff', ...pair(), '--format', 'json', '--recheck-after', '50ms']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      live?: { recheckAfterMs: number; resolved: number };
+      summary: unknown;
+    };
+    expect(doc.live).toEqual({ recheckAfterMs: 50, resolved: 0 });
+    expect(doc.summary).toEqual({ missing: 2, extra: 1, mismatched: 1 });
+  });
+
   it('names with dots, spaces and capitals, quoted, are matched exactly', async () => {
     await db().query(`TRUNCATE "Sales-EU"."Order Items"; TRUNCATE tgt."Order Items";
       INSERT INTO "Sales-EU"."Order Items" VALUES (1, 1, 5), (1, 2, 6);
