@@ -108,6 +108,7 @@ async function runReconcile(ctx: CommandContext, opts: RunOptions): Promise<numb
     });
     try {
       const store = await openResultStore(targetConn);
+      const startedAt = new Date();
       const runId = await store.startRun({
         kind: 'reconcile',
         target: targetConn.display,
@@ -172,7 +173,7 @@ async function runReconcile(ctx: CommandContext, opts: RunOptions): Promise<numb
         { missing: 0, extra: 0, mismatched: 0 },
       );
       await store.finishRun(runId, { status, summary: { ...totals, tables: outcomes } });
-      reports.push({ id: runId, startedAt: new Date(), status, tables: outcomes });
+      reports.push({ id: runId, startedAt, status, tables: outcomes });
       if (failed) exit = ExitCode.error;
       else if (differs && exit === ExitCode.inSync) exit = ExitCode.differences;
     } finally {
