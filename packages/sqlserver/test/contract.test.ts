@@ -454,7 +454,8 @@ suite('SQL Server (real server)', () => {
          COMMIT;`,
       );
       await exec(db, 'DELETE FROM dbo.orders WHERE id = 2');
-      await waitCaptured('dbo_orders', 7);
+      // 2 initial inserts + insert, update (3/4), PK update (two rows), then the delete.
+      await waitCaptured('dbo_orders', 8);
 
       const batches = (await drain(snap.position, [ordersSchema, linesSchema])).filter(
         (b) => b.events.length > 0,
