@@ -53,6 +53,8 @@ export interface CompareOptions {
   maxDiffs: number;
   recheckAfterMs?: number;
   progress?: Progress;
+  /** Stops the diff between units of work (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** Both sides open and described. */
@@ -149,6 +151,7 @@ export async function comparePair(pair: OpenPair, options: CompareOptions): Prom
       ...(Object.keys(policy).length > 0 ? { defaultPolicy: policy } : {}),
       ...(options.threads !== undefined ? { concurrency: options.threads } : {}),
       maxDiffs: options.maxDiffs,
+      ...(options.signal ? { signal: options.signal } : {}),
       ...(options.recheckAfterMs !== undefined ? { recheckAfterMs: options.recheckAfterMs } : {}),
       ...(options.progress
         ? {
@@ -202,4 +205,26 @@ export async function writeRepairSql(pair: OpenPair, plan: RepairPlan, file: str
 export async function applyRepair(pair: OpenPair, plan: RepairPlan) {
   const adapter = requirePostgresTarget(pair);
   return applyRepairPlan(adapter, plan, pair.targetSchema);
+}
+
+/**
+ * Runs `work` with a signal that aborts on the first SIGINT/SIGTERM, so Ctrl-C stops a long diff
+ * between units of work and the connections still close; a second signal exits at once.
+ */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(
+      new CdcError('CANCELLED', `interrupted by ${name}`, { hint: 'press Ctrl-C again to exit at once' }),
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

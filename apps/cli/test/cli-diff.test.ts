@@ -1,10 +1,11 @@
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@cdc/testkit';
-import { buildCli, cdc, withPassword } from './cli-harness.js';
+import { binary, buildCli, cdc, withPassword } from './cli-harness.js';
 
 const db = useTestDatabase();
 let dir: string;
@@ -189,6 +190,26 @@ describe('cdc diff (built binary, real PostgreSQL)', () => {
     };
     expect(doc.live).toEqual({ recheckAfterMs: 50, resolved: 0 });
     expect(doc.summary).toEqual({ missing: 2, extra: 1, mismatched: 1 });
+  });
+
+  it('Ctrl-C stops a running diff cleanly with exit 2', async () => {
+    await reset(DRIFT);
+    const child = spawn(
+      process.execPath,
+      [binary, '--verbose', 'diff', ...pair(), '--recheck-after', '10m'],
+      {
+        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      // The debug line comes right before the engine starts; interrupt it during the re-check wait.
+      if (d.includes('comparing src.orders')) setTimeout(() => child.kill('SIGINT'), 300);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/error: The diff was cancelled|interrupted by SIGINT/);
   });
 
   it('names with dots, spaces and capitals, quoted, are matched exactly', async () => {

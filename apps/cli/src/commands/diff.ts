@@ -24,6 +24,7 @@ import {
   comparePair,
   openPair,
   repairPlanOf,
+  withInterrupt,
   writeRepairSql,
   type PairSpec,
 } from '../diff-session.js';
@@ -252,15 +253,18 @@ export async function runDiff(
       opts.progress && opts.format !== 'json' && !ctx.out.quiet,
     );
     ctx.out.debug(`comparing ${spec.name} with --algorithm ${opts.algorithm}`);
-    const result = await comparePair(pair, {
-      algorithm: opts.algorithm,
-      maxDiffs,
-      progress,
-      ...(threads !== undefined ? { threads } : {}),
-      ...(timestampPrecision !== undefined ? { timestampPrecision } : {}),
-      ...(floatTolerance !== undefined ? { floatTolerance } : {}),
-      ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
-    });
+    const result = await withInterrupt((signal) =>
+      comparePair(pair, {
+        signal,
+        algorithm: opts.algorithm,
+        maxDiffs,
+        progress,
+        ...(threads !== undefined ? { threads } : {}),
+        ...(timestampPrecision !== undefined ? { timestampPrecision } : {}),
+        ...(floatTolerance !== undefined ? { floatTolerance } : {}),
+        ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
+      }),
+    );
     const rendered = renderResult(result, opts.format, opts.output ? undefined : ctx.out.stdoutColors);
     if (opts.output) {
       await writeFile(opts.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`, 'utf8');
