@@ -52,6 +52,8 @@ export interface CompareOptions {
   threads?: number;
   maxDiffs: number;
   recheckAfterMs?: number;
+  /** `auto` (native same-engine hash where provably equivalent), `canonical` (cross-engine MD5), `client`. */
+  hashing?: 'auto' | 'canonical' | 'client';
   progress?: Progress;
   /** Stops the diff between units of work (Ctrl-C). */
   signal?: AbortSignal;
@@ -153,6 +155,7 @@ export async function comparePair(pair: OpenPair, options: CompareOptions): Prom
       maxDiffs: options.maxDiffs,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.recheckAfterMs !== undefined ? { recheckAfterMs: options.recheckAfterMs } : {}),
+      ...(options.hashing !== undefined ? { hashing: options.hashing } : {}),
       ...(options.progress
         ? {
             onProgress: (p: DiffProgressEvent) =>

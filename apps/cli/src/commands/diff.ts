@@ -39,6 +39,7 @@ export interface DiffCommandOptions {
   sourcePassword?: string;
   targetPassword?: string;
   algorithm: 'auto' | 'hash' | 'stream' | 'count';
+  hashing: 'auto' | 'canonical' | 'client';
   key?: string;
   columns?: string;
   excludeColumns?: string;
@@ -257,6 +258,7 @@ export async function runDiff(
       comparePair(pair, {
         signal,
         algorithm: opts.algorithm,
+        hashing: opts.hashing,
         maxDiffs,
         progress,
         ...(threads !== undefined ? { threads } : {}),
@@ -324,6 +326,14 @@ export function registerDiffCommand(program: Command, deps: CliDeps): void {
     .addOption(
       new Option('--algorithm <name>', 'comparison strategy')
         .choices(['auto', 'hash', 'stream', 'count'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--hashing <mode>',
+        'auto: same-engine native hash where provably equivalent; canonical: cross-engine MD5 in each database; client: hash in cdc',
+      )
+        .choices(['auto', 'canonical', 'client'])
         .default('auto'),
     )
     .option('--key <columns>', 'key columns, comma-separated (default: the primary key)')
