@@ -1,11 +1,11 @@
 /** `cdc schema map <url> <table> [--ddl]`: how a table's columns map to logical and PostgreSQL types. */
-import { parseTableName, type TableId, type TableSchema } from '@cdc/core';
+import { describeType, parseTableName, type TableId, type TableSchema } from '@cdc/core';
 import type { Command } from 'commander';
 import { classifyError } from '../cli-error.js';
 import { connectUrl } from '../connect.js';
 import { action, type CliDeps } from '../context.js';
 import { withExamples } from '../help.js';
-import { formatLogicalType, textTable } from '../logical-format.js';
+import { textTable } from '../logical-format.js';
 
 /** Quotes an identifier for PostgreSQL (names are exact). */
 function quoteIdent(name: string): string {
@@ -100,7 +100,7 @@ export function registerSchemaCommand(program: Command, deps: CliDeps): void {
             const rows = described.columns.map((c) => [
               c.name,
               c.nativeType,
-              formatLogicalType(c.type),
+              describeType(c.type),
               nativeTypeFor(c.type),
               c.nullable ? 'yes' : 'no',
               described.primaryKey.includes(c.name) ? String(described.primaryKey.indexOf(c.name) + 1) : '',
