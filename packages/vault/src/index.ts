@@ -25,6 +25,7 @@ export { parseSecretReference, isSecretReference, SECRET_REFERENCE_SCHEMES } fro
 export type {
   SecretResolver,
   ResolvedSecretReference,
+  FailedSecretReference,
   ResolveSecretReferencesOptions,
   SecretReferenceLocation,
 } from './secret-resolver.js';

@@ -53,4 +53,38 @@ describe('resolveSecretReferences', () => {
       /1 secret reference could not be resolved:\n {2}- p: sops:missing \(no missing\)/,
     );
   });
+
+  it('reports each failure to onFailed (path under basePath, code, every alternative) before throwing', async () => {
+    const env = mapResolver('env', { B: 'value-b-secret' });
+    const failed: unknown[] = [];
+    const resolved: unknown[] = [];
+    const attempt = resolveSecretReferences(
+      { auth: { token: 'env:A', other: 'env:A || env:B', x: 'env:C' } },
+      [env],
+      {
+        basePath: 'vault',
+        onFailed: (e) => failed.push(e),
+        onResolved: (e) => resolved.push(e.path),
+      },
+    );
+    await expect(attempt).rejects.toThrow(
+      /2 secret references could not be resolved:\n {2}- vault\.auth\.token: env:A/,
+    );
+    expect(failed).toEqual([
+      {
+        path: 'vault.auth.token',
+        reference: 'env:A',
+        failed: [{ reference: 'env:A', reason: 'no A' }],
+        code: 'SECRET_UNRESOLVED',
+      },
+      {
+        path: 'vault.auth.x',
+        reference: 'env:C',
+        failed: [{ reference: 'env:C', reason: 'no C' }],
+        code: 'SECRET_UNRESOLVED',
+      },
+    ]);
+    expect(resolved).toEqual(['vault.auth.other']);
+    expect(JSON.stringify(failed)).not.toContain('value-b-secret');
+  });
 });

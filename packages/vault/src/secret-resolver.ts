@@ -43,10 +43,29 @@ export interface ResolvedSecretReference {
   failed: { reference: string; reason: string }[];
 }
 
+/** One reference that could not be resolved, as reported to {@link ResolveSecretReferencesOptions.onFailed}. */
+export interface FailedSecretReference {
+  /** Where in the config, e.g. `vault.auth.token`. */
+  path: string;
+  /** The reference as written (for a chain: the whole chain). */
+  reference: string;
+  /** Every alternative tried and why it failed (never a value). */
+  failed: { reference: string; reason: string }[];
+  /** The `CdcError` code of the last failure (`SECRET_UNRESOLVED` when not a `CdcError`). */
+  code: string;
+}
+
 /** Options of {@link resolveSecretReferences}. */
 export interface ResolveSecretReferencesOptions {
   /** Called once per resolved string (e.g. for `cdc check`'s "which references resolved"). */
   onResolved?: (entry: ResolvedSecretReference) => void;
+  /**
+   * Called once per string that could not be resolved, before the combined error is thrown (so a
+   * caller such as `cdc check` can report each failure by reference).
+   */
+  onFailed?: (entry: FailedSecretReference) => void;
+  /** Prefix of the reported paths, e.g. `vault` when resolving the `vault` block alone. Default none. */
+  basePath?: string;
   /** Called with each resolved secret VALUE so the caller can redact it from logs. Never log it. */
   onSecret?: (value: string) => void;
   /**
@@ -111,6 +130,7 @@ export async function resolveSecretReferences<T>(
     const alternatives = text.split(CHAIN_SEPARATOR);
     if (!isReference(alternatives[0] ?? '')) return text;
     const failed: { reference: string; reason: string }[] = [];
+    let code = 'SECRET_UNRESOLVED';
     for (const alternative of alternatives) {
       if (!isReference(alternative)) {
         failed.push({
@@ -126,8 +146,10 @@ export async function resolveSecretReferences<T>(
         return secret;
       } catch (error) {
         failed.push({ reference: alternative, reason: reasonOf(error) });
+        code = isCdcError(error) ? error.code : 'SECRET_UNRESOLVED';
       }
     }
+    options.onFailed?.({ path, reference: text, failed, code });
     failures.push(
       `${path || '(root)'}: ` +
         failed.map((f) => `${f.reference} (${f.reason})`).join(alternatives.length > 1 ? ', then ' : ''),
@@ -147,7 +169,7 @@ export async function resolveSecretReferences<T>(
     return node;
   };
 
-  const out = (await walk(value, '')) as T;
+  const out = (await walk(value, options.basePath ?? '')) as T;
   if (failures.length > 0) {
     throw new CdcError(
       'SECRET_UNRESOLVED',

@@ -72,13 +72,14 @@ export type VaultConfigInput = z.input<typeof vaultConfigSchema>;
  *
  * @param raw - the block as parsed from YAML
  * @param resolvers - default `env:` and `file:`
+ * @param options - `onSecret`, and `onResolved`/`onFailed` to report each reference (paths start with `vault.`)
  * @throws CdcError `CONFIG_INVALID` (bad shape, or a `vault:` reference inside the block), or
  *   `SECRET_UNRESOLVED` (a reference that cannot be resolved; named, never its value)
  */
 export async function resolveVaultConfig(
   raw: unknown,
   resolvers: readonly SecretResolver[] = [envSecretResolver(), fileSecretResolver()],
-  options: Pick<ResolveSecretReferencesOptions, 'onSecret' | 'onResolved'> = {},
+  options: Pick<ResolveSecretReferencesOptions, 'onSecret' | 'onResolved' | 'onFailed'> = {},
 ): Promise<VaultConfig> {
   const nested = findVaultReferences(raw, 'vault');
   if (nested.length > 0) {
@@ -93,6 +94,7 @@ export async function resolveVaultConfig(
   const usable = resolvers.filter((r) => r.scheme !== 'vault');
   const resolved = await resolveSecretReferences(raw, usable, {
     ...options,
+    basePath: 'vault',
     knownSchemes: ['env', 'file', 'vault'],
   });
   const parsed = vaultConfigSchema.safeParse(resolved);

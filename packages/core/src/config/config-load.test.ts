@@ -165,6 +165,88 @@ describe('resolveConfigSecrets', () => {
     );
   });
 
+  it('reports every reference with its path and outcome, never a value', async () => {
+    const config = parseConfig(
+      `connections:
+  a: { url: env:A_URL, password: env:PW }
+  b: { url: postgres://h/db, password: env:NOPE }
+  c: { url: postgres://h/db, password: "env:NOPE || env:PW" }
+  d: { url: postgres://h/db, password: plain-literal-pw }
+`,
+      { env: {} },
+    );
+    const resolvers = defaultSecretResolvers({
+      A_URL: 'postgres://u:url-secret-7f@h/db',
+      PW: 'pw-secret-7f',
+    });
+    const { references, config: resolved } = await resolveConfigSecrets(config, resolvers, 'c.yaml', {
+      collectFailures: true,
+    });
+    expect(references).toEqual([
+      { path: 'connections.a.url', reference: 'env:A_URL', status: 'resolved', resolvedBy: 'env:A_URL' },
+      { path: 'connections.a.password', reference: 'env:PW', status: 'resolved', resolvedBy: 'env:PW' },
+      {
+        path: 'connections.b.password',
+        reference: 'env:NOPE',
+        status: 'failed',
+        error: 'secret reference env:NOPE: the environment variable NOPE is not set',
+        hint: 'export NOPE=… before running cdc',
+        code: 'SECRET_UNRESOLVED',
+      },
+      {
+        path: 'connections.c.password',
+        reference: 'env:NOPE || env:PW',
+        status: 'resolved',
+        resolvedBy: 'env:PW',
+      },
+    ]);
+    // A failed reference stays as written; the others are resolved.
+    expect(resolved.connections.b?.password).toBe('env:NOPE');
+    expect(resolved.connections.c?.password).toBe('pw-secret-7f');
+    expect(JSON.stringify(references)).not.toMatch(/secret-7f|plain-literal-pw/);
+    // Without collectFailures the same failure throws, as before.
+    await expect(resolveConfigSecrets(config, resolvers, 'c.yaml')).rejects.toThrow(
+      'connections.b.password: secret reference env:NOPE',
+    );
+  });
+
+  it('refuses literal fallbacks in a chain without echoing them', async () => {
+    const config = parseConfig(
+      'connections:\n  a: { url: postgres://h/db, password: "env:NOPE || hunter2-x" }\n',
+      {
+        env: {},
+      },
+    );
+    const { references } = await resolveConfigSecrets(config, defaultSecretResolvers({}), 'c.yaml', {
+      collectFailures: true,
+    });
+    expect(references).toHaveLength(1);
+    expect(references[0]).toMatchObject({ status: 'failed', code: 'SECRET_UNRESOLVED' });
+    expect(references[0]?.error).toContain('env:NOPE (secret reference env:NOPE: the environment variable');
+    expect(references[0]?.error).toContain('a literal value (not a secret reference');
+    expect(references[0]?.error).not.toContain('hunter2-x');
+  });
+
+  it('scrubs values resolved elsewhere from a resolver message', async () => {
+    const leaky: SecretResolver = {
+      scheme: 'leaky',
+      resolve: async () => {
+        throw new Error('upstream said: token pw-secret-9q rejected');
+      },
+    };
+    const config = parseConfig(
+      'connections:\n  a: { url: postgres://h/db, password: env:PW }\n  b: { url: postgres://h/db, password: "leaky:x" }\n',
+      { env: {} },
+    );
+    const { references } = await resolveConfigSecrets(
+      config,
+      defaultSecretResolvers({ PW: 'pw-secret-9q' }, [leaky]),
+      'c.yaml',
+      { collectFailures: true },
+    );
+    expect(references[1]).toMatchObject({ status: 'failed', error: 'upstream said: token *** rejected' });
+  });
+
   it('leaves plain values and URLs alone', async () => {
     const config = parseConfig('connections:\n  a: { url: "postgres://u:env:x@h/db", password: plain }\n', {
       env: {},

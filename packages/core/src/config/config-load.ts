@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { CdcError } from '../errors.js';
+import { CdcError, isCdcError } from '../errors.js';
 import { interpolateEnv } from './config-interpolate.js';
 import { cdcConfigSchema, type CdcConfig } from './config-schema.js';
-import { resolveSecret, type SecretResolver } from './config-secrets.js';
+import { resolveSecretDetailed, type SecretResolver } from './config-secrets.js';
 
 /** One configuration problem. */
 export interface ConfigIssue {
@@ -193,45 +193,114 @@ export async function loadConfigFile(
   return parseConfig(text, { ...options, source: path });
 }
 
+/**
+ * What happened to one secret reference of the configuration. Holds the reference as written and
+ * why it failed, never the secret value.
+ */
+export interface SecretReferenceResult {
+  /** Key path in the configuration, e.g. `connections.source.password`. */
+  path: string;
+  /** The reference as written, e.g. `vault:secret/cdc/source#password` (a chain: the whole chain). */
+  reference: string;
+  /** `resolved`, or `failed` (then {@link error} says why). */
+  status: 'resolved' | 'failed';
+  /** For `resolved`: the alternative that produced the value (differs from `reference` for `a || b`). */
+  resolvedBy?: string;
+  /** For `failed`: what went wrong, naming the reference (never a value). */
+  error?: string;
+  /** For `failed`: how to fix it, when known. */
+  hint?: string;
+  /** For `failed`: the `CdcError` code, e.g. `SECRET_UNRESOLVED`, `PERMISSION_DENIED`. */
+  code?: string;
+}
+
 /** A configuration whose secret references were resolved, and the secret values (for redaction). */
 export interface ResolvedConfig {
   config: CdcConfig;
+  /** Resolved secret values (and literal passwords): register them with a redactor, never print them. */
   secrets: string[];
+  /** Every secret reference found, in config order, with its outcome (for `cdc check`). */
+  references: SecretReferenceResult[];
+}
+
+/** Options of {@link resolveConfigSecrets}. */
+export interface ResolveConfigSecretsOptions {
+  /**
+   * Do not throw when references fail: keep them as written in the returned config and report them
+   * in {@link ResolvedConfig.references} with `status: 'failed'` (for `cdc check`, which reports
+   * every failure). Default `false`: throw one {@link ConfigError} listing them all.
+   */
+  collectFailures?: boolean;
 }
 
 /**
- * Resolves secret references in connection URLs and passwords. Every failure is collected into one
- * {@link ConfigError} naming the key path.
+ * Resolves secret references (and explicit `a || b` fallback chains) in connection URLs and
+ * passwords, recording each reference's outcome. Every failure is collected into one
+ * {@link ConfigError} naming the key path, unless `options.collectFailures`.
  */
 export async function resolveConfigSecrets(
   config: CdcConfig,
   resolvers: readonly SecretResolver[],
   source = 'config',
+  options: ResolveConfigSecretsOptions = {},
 ): Promise<ResolvedConfig> {
   const secrets: string[] = [];
   const issues: ConfigIssue[] = [];
+  const references: SecretReferenceResult[] = [];
   const connections: CdcConfig['connections'] = {};
   for (const [name, connection] of Object.entries(config.connections)) {
     const resolved = { ...connection };
     for (const field of ['url', 'password'] as const) {
       const value = connection[field];
       if (value === undefined) continue;
+      const path = ['connections', name, field];
       try {
-        const out = await resolveSecret(value, resolvers);
-        if (out !== value || field === 'password') secrets.push(out);
-        resolved[field] = out;
-      } catch (error) {
-        issues.push({
-          path: ['connections', name, field],
-          message:
-            error instanceof CdcError && error.hint ? `${error.message}; ${error.hint}` : String(error),
+        const out = await resolveSecretDetailed(value, resolvers);
+        if (out === undefined) {
+          if (field === 'password') secrets.push(value);
+          continue;
+        }
+        secrets.push(out.value);
+        resolved[field] = out.value;
+        references.push({
+          path: formatConfigPath(path),
+          reference: value,
+          status: 'resolved',
+          resolvedBy: out.resolvedBy,
         });
+      } catch (error) {
+        const cdc = isCdcError(error) ? error : undefined;
+        const message = cdc?.message ?? (error instanceof Error ? error.message : String(error));
+        references.push({
+          path: formatConfigPath(path),
+          reference: value,
+          status: 'failed',
+          error: message,
+          ...(cdc?.hint ? { hint: cdc.hint } : {}),
+          code: cdc?.code ?? 'SECRET_UNRESOLVED',
+        });
+        issues.push({ path, message: cdc?.hint ? `${message}; ${cdc.hint}` : message });
       }
     }
     connections[name] = resolved;
   }
-  if (issues.length > 0) throw new ConfigError(source, issues);
-  return { config: { ...config, connections }, secrets: secrets.filter((s) => s.length > 0) };
+  // Defence in depth: no resolver message may carry a value resolved elsewhere in the file.
+  const known = secrets.filter((s) => s.length >= 4);
+  for (const r of references) {
+    if (r.error) r.error = scrub(r.error, known);
+    if (r.hint) r.hint = scrub(r.hint, known);
+  }
+  for (const issue of issues) issue.message = scrub(issue.message, known);
+  if (issues.length > 0 && !options.collectFailures) throw new ConfigError(source, issues);
+  return {
+    config: { ...config, connections },
+    secrets: secrets.filter((s) => s.length > 0),
+    references,
+  };
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, s) => out.split(s).join('***'), text);
 }
 
 /** The configuration's JSON Schema (draft 2020-12) for editors, generated from the zod schema. */

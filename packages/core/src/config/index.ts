@@ -5,6 +5,8 @@ export type {
   PipelineConfig,
   KafkaConnectPipelineStub,
   PipelineTableConfig,
+  BatchConfig,
+  MaskKindConfig,
   ReconcileConfig,
   ReconcileAlgorithm,
 } from './config-schema.js';
@@ -15,13 +17,22 @@ export {
   connectionSchema,
   pipelineSchema,
   pipelineTableSchema,
+  batchSchema,
+  maskKindSchema,
+  slotNameSchema,
   reconcileSchema,
   metricsSchema,
   algorithmSchema,
   tableNameSchema,
   configNameSchema,
 } from './config-schema.js';
-export type { ConfigIssue, ParseConfigOptions, ResolvedConfig } from './config-load.js';
+export type {
+  ConfigIssue,
+  ParseConfigOptions,
+  ResolvedConfig,
+  ResolveConfigSecretsOptions,
+  SecretReferenceResult,
+} from './config-load.js';
 export {
   ConfigError,
   parseConfig,
@@ -31,12 +42,13 @@ export {
   formatConfigPath,
   formatConfigIssue,
 } from './config-load.js';
-export type { SecretResolver } from './config-secrets.js';
+export type { SecretResolver, SecretResolution } from './config-secrets.js';
 export {
   envSecretResolver,
   fileSecretResolver,
   defaultSecretResolvers,
   resolveSecret,
+  resolveSecretDetailed,
   parseSecretReference,
 } from './config-secrets.js';
 export type { MissingVariable } from './config-interpolate.js';
