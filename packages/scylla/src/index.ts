@@ -79,6 +79,7 @@ export type { ScyllaDuration } from './scylla-values.js';
 export * as cql from './scylla-cql.js';
 export type { CqlReadFlavor, CqlStatement } from './scylla-cql.js';
 export {
+  caughtUpSince,
   checkRetention,
   decodeGroupPosition,
   decodeStartPosition,

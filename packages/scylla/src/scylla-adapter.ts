@@ -23,6 +23,7 @@ import {
 } from '@cdc/core';
 import { translateLogRows, valueKey, type CdcTableShape, type TranslatedChange } from './scylla-cdc-delta.js';
 import {
+  caughtUpSince,
   checkRetention,
   decodeStartPosition,
   encodeGroupPosition,
@@ -218,6 +219,8 @@ interface GroupState {
   group: StreamGroup;
   cursor: GroupPosition;
   lastReportedMs: number;
+  /** The last position yielded for this group (undefined: none yet in this iteration). */
+  reported?: string;
   closed: boolean;
 }
 
@@ -871,12 +874,15 @@ export class ScyllaAdapter implements ChangeSource {
   /**
    * Streams CDC changes of `options.tables`, per stream group (ChangeBatch.partition = group id),
    * window by window once each window is older than the confidence delay. Positions are JSON per group;
-   * `from` resumes each group strictly after its position. Ends when `signal` aborts (or, with
-   * `cdc.stopWhenCaughtUp`, once every group waits for new windows).
+   * `from` resumes each group strictly after its position. Ends when `signal` aborts; with
+   * `untilCaughtUp` (`cdc replicate --once`), once every group consumed every change written before the
+   * call (after the confidence delay, so up to `windowMs + confidenceMs` later), reporting each group's
+   * final position; with `cdc.stopWhenCaughtUp`, as soon as every group waits for new windows.
    */
   async *changes(options: ChangeOptions): AsyncGenerator<ChangeBatch> {
     this.#requireScyllaCdc('Streaming changes');
     const cfg = this.#options.cdc;
+    const startedAt = Date.now();
     const maxEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS);
     const tables: CdcTableState[] = [];
     for (const schema of options.tables) tables.push(await this.#cdcTable(schema, options.from));
@@ -918,7 +924,27 @@ export class ScyllaAdapter implements ChangeSource {
         });
     }
 
+    const report = (g: GroupState): ChangeBatch => {
+      const position = encodeGroupPosition(g.cursor);
+      g.reported = position;
+      g.lastReportedMs = Date.now();
+      return { partition: g.group.id, position, events: [] };
+    };
+
     while (!options.signal?.aborted) {
+      if (
+        options.untilCaughtUp &&
+        caughtUpSince(
+          [...groups.values()].map((g) => ({ cursorMs: g.cursor.w, closed: g.closed })),
+          startedAt,
+        )
+      ) {
+        // Idle windows advanced cursors without a batch: store where each group stands before ending.
+        for (const g of groups.values()) {
+          if (g.reported !== encodeGroupPosition(g.cursor)) yield report(g);
+        }
+        return;
+      }
       for (const t of tables) if (Date.now() - t.lastRefreshMs >= cfg.generationRefreshMs) await refresh(t);
       const now = Date.now();
       const reads: { g: GroupState; startMs: number; endMs: number }[] = [];
@@ -936,11 +962,8 @@ export class ScyllaAdapter implements ChangeSource {
         else if (d.kind === 'wait') wakeAt = Math.min(wakeAt, d.untilMs);
         else {
           g.closed = true;
-          idle.push({
-            partition: g.group.id,
-            position: encodeGroupPosition({ g: g.cursor.g, w: g.cursor.w }),
-            events: [],
-          });
+          g.cursor = { g: g.cursor.g, w: g.cursor.w };
+          idle.push(report(g));
         }
       }
       for (const b of idle) yield b;
@@ -965,10 +988,7 @@ export class ScyllaAdapter implements ChangeSource {
         const gen = g.cursor.g;
         if (changes.length === 0) {
           g.cursor = { g: gen, w: r.endMs };
-          if (Date.now() - g.lastReportedMs >= cfg.heartbeatMs) {
-            g.lastReportedMs = Date.now();
-            yield { partition: g.group.id, position: encodeGroupPosition(g.cursor), events: [] };
-          }
+          if (Date.now() - g.lastReportedMs >= cfg.heartbeatMs) yield report(g);
           continue;
         }
         // Split at write boundaries (one cdc$time = one write) so a position never splits a write.
@@ -982,9 +1002,10 @@ export class ScyllaAdapter implements ChangeSource {
           if (last || (chunk.length >= maxEvents && nextTime !== lastTime)) {
             g.cursor = last ? { g: gen, w: r.endMs } : { g: gen, w: r.startMs, t: lastTime };
             g.lastReportedMs = Date.now();
+            g.reported = encodeGroupPosition(g.cursor);
             yield {
               partition: g.group.id,
-              position: encodeGroupPosition(g.cursor),
+              position: g.reported,
               events: chunk,
               commitTimeMicros: timeuuidMicros(lastTime),
             };

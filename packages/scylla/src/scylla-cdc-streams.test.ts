@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  caughtUpSince,
   checkRetention,
   decodeGroupPosition,
   decodeStartPosition,
@@ -191,6 +192,61 @@ describe('windows and confidence', () => {
       endMs: 10,
     });
     expect(nextWindow(5, { windowMs: 6, confidenceMs: 0, nowMs: 10 })).toEqual({ kind: 'wait', untilMs: 11 });
+  });
+});
+
+describe('caught up (cdc replicate --once)', () => {
+  it('waits until every open group consumed the changes written before the call', () => {
+    const since = 1_000_000;
+    expect(caughtUpSince([], since)).toBe(true);
+    expect(
+      caughtUpSince(
+        [
+          { cursorMs: since, closed: false },
+          { cursorMs: since + 30_000, closed: false },
+        ],
+        since,
+      ),
+    ).toBe(true);
+    // One group still a millisecond short: writes at `since` may be unread.
+    expect(
+      caughtUpSince(
+        [
+          { cursorMs: since + 5, closed: false },
+          { cursorMs: since - 1, closed: false },
+        ],
+        since,
+      ),
+    ).toBe(false);
+  });
+
+  it('ignores groups of closed generations however old their cursor', () => {
+    expect(
+      caughtUpSince(
+        [
+          { cursorMs: 10, closed: true },
+          { cursorMs: 2_000, closed: false },
+        ],
+        2_000,
+      ),
+    ).toBe(true);
+  });
+
+  it('is reached at the latest one window plus the confidence delay after the call', () => {
+    const since = 1_000_000;
+    const windowMs = 30_000;
+    const confidenceMs = 30_000;
+    let cursor = since - 1;
+    let now = since;
+    // Reads happen as nextWindow allows; the cursor must pass `since` within windowMs + confidenceMs.
+    while (!caughtUpSince([{ cursorMs: cursor, closed: false }], since)) {
+      const d = nextWindow(cursor, { windowMs, confidenceMs, nowMs: now });
+      if (d.kind === 'read') cursor = d.endMs;
+      else if (d.kind === 'wait') now = d.untilMs;
+      else break;
+    }
+    expect(cursor).toBeGreaterThanOrEqual(since);
+    expect(now - since).toBeLessThanOrEqual(windowMs + confidenceMs);
   });
 });
 

@@ -121,6 +121,20 @@ export function nextWindow(
 }
 
 /**
+ * `changes({ untilCaughtUp })`: true once every stream group has consumed every change written up to
+ * `sinceMs` (its cursor reached it; `cdc$time` has millisecond resolution) or its generation is closed.
+ * Windows are readable only after the confidence delay, so this is reached about `windowMs +
+ * confidenceMs` after `sinceMs` at the latest.
+ */
+export function caughtUpSince(
+  groups: Iterable<{ cursorMs: number; closed: boolean }>,
+  sinceMs: number,
+): boolean {
+  for (const g of groups) if (!g.closed && g.cursorMs < sinceMs) return false;
+  return true;
+}
+
+/**
  * Fails with `RETENTION_GAP` when a group's cursor is older than the CDC log TTL: log rows after it may
  * already have expired, so applying the stream would silently lose changes.
  */

@@ -52,6 +52,8 @@ export {
 export type { SqlServerParam } from './sqlserver-values.js';
 export {
   renderEnableCdcSql,
+  enableCdcStatements,
+  captureInstanceName,
   CaptureTimeline,
   UpdatePairer,
   checkRetention,
@@ -64,6 +66,7 @@ export {
 export type {
   EnableCdcOptions,
   EnableCdcTable,
+  EnableCdcStatement,
   CaptureInstance,
   CaptureSegment,
   ChangeRecord,

@@ -33,13 +33,14 @@ import {
   type SqlServerConfig,
   type SqlServerConfigInput,
 } from './sqlserver-config.js';
-import { tableKey, timelinesByTable } from './sqlserver-cdc.js';
 import {
-  SQLSERVER_PARTITION,
-  SqlServerChangeStream,
-  loadCaptureInstances,
-  readMaxLsn,
-} from './sqlserver-change-stream.js';
+  enableCdcStatements,
+  snapshotPartition,
+  tableKey,
+  timelinesByTable,
+  type EnableCdcOptions,
+} from './sqlserver-cdc.js';
+import { SqlServerChangeStream, loadCaptureInstances, readMaxLsn } from './sqlserver-change-stream.js';
 import {
   SqlServerDriver,
   type RawRow,
@@ -511,8 +512,12 @@ export class SqlServerAdapter implements ChangeSource {
   /**
    * A consistent snapshot: reads `sys.fn_cdc_get_max_lsn()` inside a SNAPSHOT (or REPEATABLE READ)
    * transaction, then pages through the table in it. Changes after that LSN are streamed afterwards;
-   * those already in the snapshot are re-applied idempotently. The partition is the stream's (`*`): a
-   * pipeline keeps the earliest snapshot position of its tables, so no table misses a change.
+   * those already in the snapshot are re-applied idempotently. The position is stored under the table's
+   * own partition (`table:<schema>.<name>`, {@link snapshotPartition}): the stream starts at the merged
+   * position (`*`) or, before there is one, at the earliest table position, and skips each table's
+   * changes up to its own snapshot position. Per-table partitions keep tables snapshotted in parallel
+   * from overwriting each other's start (a shared partition could end at the later of two positions and
+   * lose the other table's changes in between).
    */
   async snapshot(
     table: TableSchema,
@@ -578,7 +583,7 @@ export class SqlServerAdapter implements ChangeSource {
       }
       return {
         position: formatPosition({ lsn }),
-        partition: SQLSERVER_PARTITION,
+        partition: snapshotPartition(table.id),
         rows: rows(),
         close,
       };
@@ -597,6 +602,28 @@ export class SqlServerAdapter implements ChangeSource {
   async captureInstances(): Promise<Map<string, string[]>> {
     const instances = await this.#driver.withSession((s) => loadCaptureInstances(s));
     return new Map([...timelinesByTable(instances)].map(([k, t]) => [k, t.instances.map((i) => i.name)]));
+  }
+
+  /**
+   * Enables CDC on this connection's database and on `options.tables`, running
+   * {@link enableCdcStatements} one by one (idempotent: what is enabled already is left alone) and
+   * returning the capture instances afterwards. Needs sysadmin for the database step (db_owner on Azure
+   * SQL Database) and db_owner for tables; SQL Server Agent must run for anything to be captured.
+   * `onStatement` is called with a description before each statement.
+   */
+  async enableCdc(
+    options: Omit<EnableCdcOptions, 'database' | 'dropCaptureInstances'>,
+    onStatement?: (description: string) => void,
+  ): Promise<Map<string, string[]>> {
+    this.#changes.requireCdc([], undefined);
+    const statements = enableCdcStatements(options);
+    await this.#driver.withSession(async (session) => {
+      for (const statement of statements) {
+        onStatement?.(statement.description);
+        await session.query(statement.query, `${statement.description} in ${this.facts.database}`);
+      }
+    });
+    return this.captureInstances();
   }
 
   /** True when `table` has a capture instance. */

@@ -11,6 +11,8 @@ import {
   mergeChangeStreams,
   pollBoundQuery,
   renderEnableCdcSql,
+  enableCdcStatements,
+  captureInstanceName,
   snapshotPartition,
   timelinesByTable,
   type CaptureInstance,
@@ -335,6 +337,91 @@ describe('CDC statements', () => {
     `);
     expect(() => renderEnableCdcSql({ database: 'd', tables: [{ name: 'a-b' }] })).toThrow(
       /Capture instance name "dbo_a-b"/,
+    );
+  });
+
+  it('builds executable enable statements with every name bound as a parameter', () => {
+    const statements = enableCdcStatements({
+      tables: [
+        { name: 'orders' },
+        {
+          schema: 'sales',
+          name: "o'rders]; DROP TABLE x; --",
+          captureInstance: 'sales_orders_v2',
+          columns: ['id', 'amo]unt'],
+          roleName: 'cdc_reader',
+          filegroup: 'CDC_FG',
+        },
+      ],
+      retentionMinutes: 10080,
+    });
+    expect(statements.map((s) => s.description)).toEqual([
+      'enable CDC on the database (sys.sp_cdc_enable_db)',
+      'allow snapshot isolation (consistent snapshots)',
+      'enable CDC on dbo.orders (capture instance dbo_orders)',
+      'enable CDC on sales."o\'rders]; DROP TABLE x; --" (capture instance sales_orders_v2)',
+      'set the change-table retention to 10080 minutes',
+    ]);
+    expect(statements.map((s) => s.query.sql).join('\n--\n')).toMatchInlineSnapshot(`
+      "IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_cdc_enabled = 1)
+        EXEC sys.sp_cdc_enable_db;
+      --
+      ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON;
+      --
+      IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE capture_instance = @capture_instance)
+        EXEC sys.sp_cdc_enable_table @source_schema = @source_schema,
+          @source_name = @source_name,
+          @role_name = @role_name,
+          @capture_instance = @capture_instance,
+          @supports_net_changes = 0;
+      --
+      IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE capture_instance = @capture_instance)
+        EXEC sys.sp_cdc_enable_table @source_schema = @source_schema,
+          @source_name = @source_name,
+          @role_name = @role_name,
+          @capture_instance = @capture_instance,
+          @supports_net_changes = 0,
+          @captured_column_list = @captured_column_list,
+          @filegroup_name = @filegroup_name;
+      --
+      EXEC sys.sp_cdc_change_job @job_type = N'cleanup', @retention = @retention;"
+    `);
+    // Names and options never reach the text: they are parameters.
+    const text = statements.map((s) => s.query.sql).join('\n');
+    expect(text).not.toContain('orders');
+    expect(text).not.toContain('cdc_reader');
+    expect(text).not.toContain('CDC_FG');
+    expect(statements[2]?.query.params).toEqual({
+      source_schema: { type: 'NVarChar', value: 'dbo' },
+      source_name: { type: 'NVarChar', value: 'orders' },
+      role_name: { type: 'NVarChar', value: null },
+      capture_instance: { type: 'NVarChar', value: 'dbo_orders' },
+    });
+    expect(statements[3]?.query.params).toMatchObject({
+      source_schema: { value: 'sales' },
+      source_name: { value: "o'rders]; DROP TABLE x; --" },
+      role_name: { value: 'cdc_reader' },
+      capture_instance: { value: 'sales_orders_v2' },
+      // sp_cdc_enable_table parses this list itself: names are bracket-quoted, `]` doubled.
+      captured_column_list: { value: '[id], [amo]]unt]' },
+      filegroup_name: { value: 'CDC_FG' },
+    });
+    expect(statements[4]?.query.params).toEqual({ retention: { type: 'BigInt', value: 10080 } });
+  });
+
+  it('leaves snapshot isolation alone on request and validates names and retention', () => {
+    expect(
+      enableCdcStatements({ tables: [{ name: 't' }], snapshotIsolation: false }).map((s) => s.description),
+    ).toEqual([
+      'enable CDC on the database (sys.sp_cdc_enable_db)',
+      'enable CDC on dbo.t (capture instance dbo_t)',
+    ]);
+    expect(() => enableCdcStatements({ tables: [{ name: 'a b' }] })).toThrow(
+      /Capture instance name "dbo_a b" must be 1–100 letters/,
+    );
+    expect(captureInstanceName({ name: 'a b', captureInstance: 'a_b' })).toBe('a_b');
+    expect(() => enableCdcStatements({ tables: [], retentionMinutes: 0 })).toThrow(
+      /retentionMinutes must be a positive integer, got 0/,
     );
   });
 });

@@ -426,7 +426,7 @@ export async function* assembleBatches(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Enabling CDC (printed SQL)
+// Enabling CDC (printed script and executable statements)
 // ---------------------------------------------------------------------------------------------------
 
 /** A table to enable CDC on. */
@@ -455,6 +455,105 @@ export interface EnableCdcOptions {
   dropCaptureInstances?: readonly { schema?: string; name: string; captureInstance: string }[];
 }
 
+/** The capture instance a table gets: `captureInstance`, else `<schema>_<name>`; validated. */
+export function captureInstanceName(table: EnableCdcTable): string {
+  const instance = table.captureInstance ?? `${table.schema ?? 'dbo'}_${table.name}`;
+  if (!/^[A-Za-z0-9_]{1,100}$/.test(instance)) {
+    throw new CdcError(
+      'INVALID_ARGUMENT',
+      `Capture instance name "${instance}" must be 1–100 letters, digits or _.`,
+      {
+        hint: 'Pass captureInstance explicitly for tables whose names contain other characters.',
+      },
+    );
+  }
+  return instance;
+}
+
+/** One statement of {@link enableCdcStatements}: what it does (for progress output) and the query. */
+export interface EnableCdcStatement {
+  description: string;
+  query: SqlServerQuery;
+}
+
+const nvarchar = (value: string | null): SqlServerQuery['params'][string] => ({ type: 'NVarChar', value });
+
+/**
+ * The statements {@link renderEnableCdcSql} prints, for executing over a connection to the database
+ * itself (no `USE`, no `GO`): every name and option is a bound parameter, never spliced into the text.
+ * Idempotent like the script: a database or capture instance that already exists is left alone.
+ */
+export function enableCdcStatements(
+  options: Omit<EnableCdcOptions, 'database' | 'dropCaptureInstances'>,
+): EnableCdcStatement[] {
+  const out: EnableCdcStatement[] = [
+    {
+      description: 'enable CDC on the database (sys.sp_cdc_enable_db)',
+      query: {
+        sql: 'IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND is_cdc_enabled = 1)\n  EXEC sys.sp_cdc_enable_db;',
+        params: {},
+      },
+    },
+  ];
+  if (options.snapshotIsolation ?? true) {
+    out.push({
+      description: 'allow snapshot isolation (consistent snapshots)',
+      query: { sql: 'ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON;', params: {} },
+    });
+  }
+  for (const t of options.tables) {
+    const schema = t.schema ?? 'dbo';
+    const instance = captureInstanceName(t);
+    const params: SqlServerQuery['params'] = {
+      source_schema: nvarchar(schema),
+      source_name: nvarchar(t.name),
+      role_name: nvarchar(t.roleName ?? null),
+      capture_instance: nvarchar(instance),
+    };
+    const args = [
+      '@source_schema = @source_schema',
+      '@source_name = @source_name',
+      '@role_name = @role_name',
+      '@capture_instance = @capture_instance',
+      '@supports_net_changes = 0',
+    ];
+    if (t.columns && t.columns.length > 0) {
+      params.captured_column_list = nvarchar(t.columns.map(quoteIdent).join(', '));
+      args.push('@captured_column_list = @captured_column_list');
+    }
+    if (t.filegroup) {
+      params.filegroup_name = nvarchar(t.filegroup);
+      args.push('@filegroup_name = @filegroup_name');
+    }
+    out.push({
+      description: `enable CDC on ${formatTableId({ schema, name: t.name })} (capture instance ${instance})`,
+      query: {
+        sql:
+          'IF NOT EXISTS (SELECT 1 FROM cdc.change_tables WHERE capture_instance = @capture_instance)\n' +
+          `  EXEC sys.sp_cdc_enable_table ${args.join(',\n    ')};`,
+        params,
+      },
+    });
+  }
+  if (options.retentionMinutes !== undefined) {
+    out.push({
+      description: `set the change-table retention to ${checkedRetention(options.retentionMinutes)} minutes`,
+      query: {
+        sql: "EXEC sys.sp_cdc_change_job @job_type = N'cleanup', @retention = @retention;",
+        params: { retention: { type: 'BigInt', value: options.retentionMinutes } },
+      },
+    });
+  }
+  return out;
+}
+
+function checkedRetention(minutes: number): number {
+  if (!Number.isInteger(minutes) || minutes < 1) {
+    throw new CdcError('INVALID_ARGUMENT', `retentionMinutes must be a positive integer, got ${minutes}.`);
+  }
+  return minutes;
+}
+
 /**
  * The T-SQL script that enables CDC on a database and tables, idempotently (re-running it is safe).
  * Needs sysadmin for `sp_cdc_enable_db` (db_owner on Azure SQL Database) and db_owner for tables;
@@ -477,16 +576,7 @@ export function renderEnableCdcSql(options: EnableCdcOptions): string {
   }
   for (const t of options.tables) {
     const schema = t.schema ?? 'dbo';
-    const instance = t.captureInstance ?? `${schema}_${t.name}`;
-    if (!/^[A-Za-z0-9_]{1,100}$/.test(instance)) {
-      throw new CdcError(
-        'INVALID_ARGUMENT',
-        `Capture instance name "${instance}" must be 1–100 letters, digits or _.`,
-        {
-          hint: 'Pass captureInstance explicitly for tables whose names contain other characters.',
-        },
-      );
-    }
+    const instance = captureInstanceName(t);
     const args = [
       `@source_schema = ${nString(schema)}`,
       `@source_name = ${nString(t.name)}`,
@@ -513,14 +603,8 @@ export function renderEnableCdcSql(options: EnableCdcOptions): string {
     );
   }
   if (options.retentionMinutes !== undefined) {
-    if (!Number.isInteger(options.retentionMinutes) || options.retentionMinutes < 1) {
-      throw new CdcError(
-        'INVALID_ARGUMENT',
-        `retentionMinutes must be a positive integer, got ${options.retentionMinutes}.`,
-      );
-    }
     lines.push(
-      `EXEC sys.sp_cdc_change_job @job_type = N'cleanup', @retention = ${options.retentionMinutes};`,
+      `EXEC sys.sp_cdc_change_job @job_type = N'cleanup', @retention = ${checkedRetention(options.retentionMinutes)};`,
       'GO',
     );
   }
