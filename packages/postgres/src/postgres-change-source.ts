@@ -6,9 +6,11 @@
  */
 import {
   CdcError,
+  pipelineBatchLimits,
+  pipelineSlotName,
   pipelineTables,
   redactUrl,
-  replicationSlotName,
+  type BatchLimits,
   type PipelineConfig,
   type PipelineTable,
   type BucketSummary,
@@ -626,18 +628,34 @@ export interface PostgresReplicationOptions {
   onWarning?: (message: string) => void;
 }
 
-/** A configured pipeline's source, sink and tables, ready for `runPipeline`. */
+/** A configured pipeline's source, sink, tables and batch limits, ready for `runPipeline`. */
 export interface PostgresReplication {
   source: PostgresChangeSource;
   sink: PostgresSink;
+  /** The pipeline's tables with their transforms (`rename`, `mask`, `deletes`, targets). */
   tables: PipelineTable[];
+  /** The pipeline's `batch` block as engine limits; pass it as `runPipeline({ batch })`. */
+  batch?: Partial<BatchLimits>;
   close(): Promise<void>;
 }
 
 /**
  * Opens the embedded-mode replication of one configured pipeline from a PostgreSQL source: a
- * {@link PostgresChangeSource} on the pipeline's slot and a {@link PostgresSink} on the target.
+ * {@link PostgresChangeSource} on the pipeline's slot (its `slot`, else `cdc_<name>`) and a
+ * {@link PostgresSink} on the target. The source polls at most `batch.maxRows` changes at a time (when
+ * larger than the 10,000 default) so big batches are not starved by small polls.
  * Throws `INVALID_ARGUMENT` for other source engines (their change sources are separate packages).
+ *
+ * @example
+ * ```ts
+ * const r = openPostgresReplication({ pipeline, sourceUrl, targetUrl });
+ * try {
+ *   await runPipeline({ name: pipeline.name, source: r.source, sink: r.sink, tables: r.tables,
+ *     ...(r.batch ? { batch: r.batch } : {}), signal });
+ * } finally {
+ *   await r.close();
+ * }
+ * ```
  */
 export function openPostgresReplication(options: PostgresReplicationOptions): PostgresReplication {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(options.sourceUrl)?.[1]?.toLowerCase();
@@ -649,10 +667,12 @@ export function openPostgresReplication(options: PostgresReplicationOptions): Po
     );
   }
   const tables = pipelineTables(options.pipeline);
+  const batch = pipelineBatchLimits(options.pipeline);
   const source = new PostgresChangeSource({
     url: options.sourceUrl,
-    slot: replicationSlotName(options.pipeline.name),
+    slot: pipelineSlotName(options.pipeline),
     tables: tables.map((t) => t.table),
+    ...(batch?.maxRows !== undefined && batch.maxRows > 10_000 ? { maxChangesPerPoll: batch.maxRows } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });
   const sink = PostgresSink.open({
@@ -663,6 +683,7 @@ export function openPostgresReplication(options: PostgresReplicationOptions): Po
     source,
     sink,
     tables,
+    ...(batch ? { batch } : {}),
     async close() {
       await Promise.allSettled([source.close(), sink.close()]);
     },

@@ -4,6 +4,7 @@
  * `kafka`) are open objects here; the packages implementing them narrow them with their own schemas.
  */
 import { z } from 'zod';
+import { replicationSlotName } from '../replication/pipeline-config.js';
 import { splitQualifiedName } from './table-name.js';
 
 const nameRegex = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -53,26 +54,124 @@ export const connectionSchema = z
   })
   .meta({ description: 'A database connection.' });
 
+/** A masking method for a PII column (see {@link pipelineTableSchema}). */
+export const maskKindSchema = z.enum(['hash', 'redact', 'null']);
+
+/** PostgreSQL truncates identifiers longer than 63 bytes; a target name must fit. */
+const targetColumnNameSchema = z
+  .string()
+  .min(1)
+  .refine((name) => Buffer.byteLength(name, 'utf8') <= 63, {
+    error: 'at most 63 bytes (PostgreSQL would truncate a longer column name)',
+  });
+
+/** A PostgreSQL replication slot name. */
+export const slotNameSchema = z
+  .string()
+  .regex(/^[a-z0-9_]{1,63}$/, {
+    error: 'a replication slot name is 1–63 lowercase letters, digits or "_" (e.g. "cdc_sales")',
+  })
+  .meta({
+    description:
+      'PostgreSQL source: replication slot (and publication) name. Default: cdc_ + the pipeline name ' +
+      '(lower-cased, other characters as _, plus a hash suffix when that changed it).',
+    examples: ['cdc_sales'],
+  });
+
 /** A table of a pipeline: a name (same on both sides) or a source → target mapping with options. */
 export const pipelineTableSchema = z.union([
   tableNameSchema,
-  z.strictObject({
-    source: tableNameSchema,
-    target: tableNameSchema.optional().meta({ description: 'Target table. Default: the source name.' }),
-    key: z.array(z.string().min(1)).min(1).optional().meta({
-      description: 'Key columns when the table has no primary key (exact names).',
+  z
+    .strictObject({
+      source: tableNameSchema,
+      target: tableNameSchema.optional().meta({ description: 'Target table. Default: the source name.' }),
+      key: z.array(z.string().min(1)).min(1).optional().meta({
+        description: 'Key columns when the table has no primary key (exact names).',
+      }),
+      columns: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .meta({ description: 'Compare and replicate only these columns (key columns always travel).' }),
+      excludeColumns: z
+        .array(z.string().min(1))
+        .optional()
+        .meta({ description: 'Never compare or replicate these columns (not key columns).' }),
+      rename: z
+        .record(z.string().min(1), targetColumnNameSchema)
+        .optional()
+        .meta({
+          description:
+            'Replication: source column → target column name (exact names). Key columns may be renamed too.',
+          examples: [{ email_address: 'email', CustomerID: 'customer_id' }],
+        }),
+      mask: z
+        .record(z.string().min(1), maskKindSchema)
+        .optional()
+        .meta({
+          description:
+            'Replication: masking of PII columns (source names). hash: hex SHA-256 of the pipeline hashSalt ' +
+            '+ the value (target type text); redact: the constant "***" (text, NULL stays NULL); null: always ' +
+            'NULL. Key columns may only be hashed.',
+          examples: [{ email: 'hash', ssn: 'redact', birth_date: 'null' }],
+        }),
+      deletes: z
+        .enum(['hard', 'soft'])
+        .optional()
+        .meta({
+          description:
+            'Replication: hard (default) deletes target rows; soft keeps them and sets _cdc_deleted = true ' +
+            'and _cdc_deleted_at (columns added to the target table).',
+          examples: ['soft'],
+        }),
+    })
+    .superRefine((table, ctx) => {
+      const seen = new Map<string, string>();
+      for (const [from, to] of Object.entries(table.rename ?? {})) {
+        const other = seen.get(to);
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rename', from],
+            message: `"${from}" and "${other}" are both renamed to "${to}"; give each a distinct target name`,
+          });
+        }
+        seen.set(to, from);
+      }
     }),
-    columns: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .meta({ description: 'Compare only these columns.' }),
-    excludeColumns: z
-      .array(z.string().min(1))
-      .optional()
-      .meta({ description: 'Never compare these columns.' }),
-  }),
 ]);
+
+/** Batch limits of a replication pipeline: a sink transaction is committed when the first is reached. */
+export const batchSchema = z
+  .strictObject({
+    maxRows: z
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .meta({
+        description: 'Changes per sink transaction. Default 5000.',
+        examples: [5000],
+      }),
+    maxBytes: z
+      .int()
+      .min(1024)
+      .max(1024 ** 3)
+      .optional()
+      .meta({ description: 'Estimated payload bytes per sink transaction. Default 16777216 (16 MiB).' }),
+    maxDelayMs: z
+      .int()
+      .min(0)
+      .max(60_000)
+      .optional()
+      .meta({
+        description:
+          'How long a partial batch waits for more changes before it is committed, ms. Default 200. ' +
+          'Lower means less lag, higher means larger (faster) batches under load.',
+        examples: [200],
+      }),
+  })
+  .meta({ description: 'Replication batching: whichever limit is reached first commits the batch.' });
 
 /** Reconciliation algorithms (`auto` picks `hash` with pushdown where it can). */
 export const algorithmSchema = z.enum(['auto', 'hash', 'stream', 'count']);
@@ -88,6 +187,26 @@ export const pipelineSchema = z
         'snapshot+stream (default): initial snapshot then changes; snapshot: copy once; stream: changes only.',
     }),
     tables: z.array(pipelineTableSchema).min(1, { error: 'list at least one table' }),
+    targetSchema: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'Replication: target schema of tables without an explicit target. Default: the source schema.',
+        examples: ['mirror'],
+      }),
+    hashSalt: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'Replication: salt prepended to values masked with hash (same salt → joinable hashes). ' +
+          'Use ${ENV} interpolation to keep it out of the file.',
+        examples: ['${CDC_MASK_SALT}'],
+      }),
+    batch: batchSchema.optional(),
+    slot: slotNameSchema.optional(),
   })
   .meta({ description: 'A replication / reconciliation pipeline.' });
 
@@ -147,6 +266,7 @@ export const cdcConfigSchema = z
   .superRefine((config, ctx) => {
     const names = Object.keys(config.connections);
     const seen = new Set<string>();
+    const slots = new Map<string, string>();
     config.pipelines.forEach((pipeline, i) => {
       if (seen.has(pipeline.name)) {
         ctx.addIssue({
@@ -157,6 +277,17 @@ export const cdcConfigSchema = z
       }
       seen.add(pipeline.name);
       if (pipeline.mode === 'kafka-connect') return;
+      // Two pipelines reading one source through one slot would release each other's changes.
+      const slot = pipeline.slot ?? replicationSlotName(pipeline.name);
+      const owner = slots.get(`${pipeline.source}\u0000${slot}`);
+      if (owner !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipelines', i, 'slot'],
+          message: `replication slot "${slot}" is already used by pipeline "${owner}" on source "${pipeline.source}"; set a distinct slot`,
+        });
+      }
+      slots.set(`${pipeline.source}\u0000${slot}`, pipeline.name);
       for (const side of ['source', 'target'] as const) {
         if (!(pipeline[side] in config.connections)) {
           ctx.addIssue({
@@ -190,5 +321,9 @@ export function embeddedPipelines(config: CdcConfig): PipelineConfig[] {
 export type PipelineTableConfig = z.infer<typeof pipelineTableSchema>;
 /** The `reconcile` block. */
 export type ReconcileConfig = z.infer<typeof reconcileSchema>;
+/** The `batch` block of a pipeline. */
+export type BatchConfig = z.infer<typeof batchSchema>;
+/** A masking method of a pipeline table's `mask`. */
+export type MaskKindConfig = z.infer<typeof maskKindSchema>;
 /** A reconciliation algorithm name. */
 export type ReconcileAlgorithm = z.infer<typeof algorithmSchema>;

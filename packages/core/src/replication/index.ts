@@ -25,4 +25,10 @@ export {
 } from './retry.js';
 export type { QueueLimits } from './bounded-queue.js';
 export { BoundedQueue } from './bounded-queue.js';
-export { pipelineTables, replicationSlotName } from './pipeline-config.js';
+export {
+  pipelineTables,
+  pipelineBatchLimits,
+  pipelineRunOptions,
+  pipelineSlotName,
+  replicationSlotName,
+} from './pipeline-config.js';
