@@ -1,6 +1,7 @@
 /**
- * `cdc check`: connectivity, credentials, permissions, primary keys, supported types and CDC
- * prerequisites, per connection and table — one actionable line per problem.
+ * `cdc check`: Vault health and every secret reference (with a configuration), then connectivity,
+ * credentials, permissions, primary keys, supported types and CDC prerequisites, per connection and
+ * table — one actionable line per problem, or one JSON document with `--format json`.
  */
 import {
   CdcError,
@@ -8,16 +9,23 @@ import {
   parseTableName,
   formatTableName,
   type CdcConfig,
+  type SecretReferenceResult,
   type TableId,
 } from '@cdc/core';
 import type { PostgresAdapter } from '@cdc/postgres';
 import type { SqlServerAdapter } from '@cdc/sqlserver';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { classifyError, ExitCode } from '../cli-error.js';
 import { connectUrl, type OpenConnection } from '../connect.js';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
 import { tableEntries } from '../config-tables.js';
+import {
+  checkConfigSecrets,
+  connectionsWithFailedReferences,
+  type ConfigSecretsCheck,
+  type VaultCheck,
+} from '../check-secrets.js';
 
 /** One unmet prerequisite and its fix. */
 interface Prerequisite {
@@ -82,18 +90,108 @@ interface CheckItem {
   tables: { id: TableId; key?: string[] }[];
 }
 
+/** One line of the check: what passed, failed, was skipped, or only warned. */
+interface CheckEntry {
+  status: 'ok' | 'failed' | 'skipped' | 'warning';
+  where: string;
+  message: string;
+  hint?: string;
+  code?: string;
+}
+
+/**
+ * Collects check results. In text mode each `✗` goes to stdout as it is found (`✓` and warnings to
+ * stderr); in JSON mode nothing is printed until {@link Report.document}.
+ */
 class Report {
   problems = 0;
-  constructor(private readonly ctx: CommandContext) {}
-  ok(line: string): void {
-    this.ctx.out.info(`${this.ctx.out.colors.green('✓')} ${line}`);
+  readonly entries: CheckEntry[] = [];
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly json: boolean,
+  ) {}
+  ok(where: string, message: string): void {
+    this.entries.push({ status: 'ok', where, message });
+    if (!this.json) this.ctx.out.info(`${this.ctx.out.colors.green('✓')} ${where}: ${message}`);
   }
   fail(where: string, error: unknown): void {
     const e = classifyError(error);
+    this.problem(where, { message: e.message, hint: e.hint, code: e.code });
+  }
+  problem(where: string, e: { message: string; hint?: string | undefined; code: string }): void {
     this.problems++;
-    this.ctx.out.result(
-      `${this.ctx.out.colors.red('✗')} ${where}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`,
+    this.entries.push({
+      status: 'failed',
+      where,
+      message: e.message,
+      ...(e.hint ? { hint: e.hint } : {}),
+      code: e.code,
+    });
+    if (!this.json)
+      this.ctx.out.result(
+        `${this.ctx.out.colors.red('✗')} ${where}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`,
+      );
+  }
+  /** Not checked because of a problem already reported (not counted again). */
+  skip(where: string, message: string): void {
+    this.entries.push({ status: 'skipped', where, message });
+    if (!this.json) this.ctx.out.info(`${this.ctx.out.colors.yellow('-')} ${where}: ${message}`);
+  }
+  warn(where: string, message: string): void {
+    this.entries.push({ status: 'warning', where, message });
+    this.ctx.out.warn(`${where}: ${message}`);
+  }
+}
+
+/** `ok (version 1.15.2, 12 ms) at https://vault:8200`, `unreachable: <error> (5 ms) at …`. */
+export function describeVault(vault: VaultCheck): string {
+  const details = [
+    vault.version ? `version ${vault.version}` : undefined,
+    vault.latencyMs === undefined ? undefined : `${Math.round(vault.latencyMs)} ms`,
+  ].filter(Boolean);
+  const status =
+    vault.status === 'unreachable' || vault.status === 'invalid'
+      ? `${vault.status}: ${vault.error ?? 'unknown error'}`
+      : vault.status;
+  return `${status}${details.length > 0 ? ` (${details.join(', ')})` : ''} at ${vault.address}`;
+}
+
+/** Reports Vault's health: a problem unless it can serve secrets (active, or a standby that forwards). */
+function reportVault(report: Report, vault: VaultCheck): void {
+  if (vault.status === 'ok') {
+    report.ok('vault', describeVault(vault));
+  } else if (vault.usable) {
+    report.warn(
+      'vault',
+      `${describeVault(vault)} (${vault.error ?? 'standby'}; requests are forwarded to the active node)`,
     );
+  } else {
+    const hint =
+      vault.status === 'sealed'
+        ? `${vault.error ?? 'Vault is sealed'}: unseal it (vault operator unseal) or point vault.address at an unsealed node`
+        : vault.status === 'invalid'
+          ? 'fix the vault block (see docs/secrets.md) and check again'
+          : 'check vault.address, the network and TLS settings (vault.tls.caFile)';
+    report.fail('vault', new CdcError('UPSTREAM_ERROR', describeVault(vault), { hint }));
+  }
+}
+
+/** One line per secret reference: resolved (by which alternative), or why not. Never a value. */
+function reportReferences(report: Report, references: readonly SecretReferenceResult[]): void {
+  for (const ref of references) {
+    const where = `secret ${ref.path} (${ref.reference})`;
+    if (ref.status === 'resolved') {
+      report.ok(
+        where,
+        ref.resolvedBy && ref.resolvedBy !== ref.reference ? `resolved by ${ref.resolvedBy}` : 'resolved',
+      );
+    } else {
+      report.problem(where, {
+        message: ref.error ?? 'not resolved',
+        hint: ref.hint,
+        code: ref.code ?? 'SECRET_UNRESOLVED',
+      });
+    }
   }
 }
 
@@ -120,9 +218,7 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
         reachable = true;
         // count(*) proves SELECT permission without reading rows.
         await conn.adapter.count(schema);
-        report.ok(
-          `${where}: ${schema.columns.length} columns, key (${schema.primaryKey.join(', ')}), readable`,
-        );
+        report.ok(where, `${schema.columns.length} columns, key (${schema.primaryKey.join(', ')}), readable`);
       } catch (error) {
         const e = classifyError(error, conn.display);
         if (
@@ -133,7 +229,7 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
         )
           reachable = true;
         if (item.role === 'target' && e.code === 'TABLE_NOT_FOUND') {
-          report.ok(`${where}: does not exist yet (cdc replicate creates it)`);
+          report.ok(where, 'does not exist yet (cdc replicate creates it)');
           continue;
         }
         report.fail(where, e);
@@ -141,7 +237,7 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
       }
     }
     if (reachable)
-      report.ok(`${item.role} ${item.connection}: connected to ${conn.display} (${conn.dialect})`);
+      report.ok(`${item.role} ${item.connection}`, `connected to ${conn.display} (${conn.dialect})`);
     if (reachable) {
       let problems: Prerequisite[] | undefined;
       try {
@@ -152,7 +248,7 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
       }
       if (problems === undefined) {
         if (item.role === 'source')
-          ctx.out.warn(`${item.role} ${item.connection}: CDC prerequisites not checked for ${conn.dialect}`);
+          report.warn(`${item.role} ${item.connection}`, `CDC prerequisites not checked for ${conn.dialect}`);
       } else {
         for (const p of problems)
           report.fail(
@@ -161,7 +257,8 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
           );
         if (problems.length === 0)
           report.ok(
-            `${item.role} ${item.connection}: ${item.role === 'source' ? 'CDC' : 'target'} prerequisites met`,
+            `${item.role} ${item.connection}`,
+            `${item.role === 'source' ? 'CDC' : 'target'} prerequisites met`,
           );
       }
     }
@@ -202,13 +299,16 @@ function itemsFromConfig(config: CdcConfig, only?: string): CheckItem[] {
 export function registerCheckCommand(program: Command, deps: CliDeps): void {
   const check = program
     .command('check')
-    .description('Check connectivity, credentials, permissions, keys, types and CDC prerequisites')
+    .description(
+      'Check Vault, secret references, connectivity, credentials, permissions, keys, types and CDC prerequisites',
+    )
     .argument('[url]', 'check one connection instead of a configuration')
     .argument('[tables...]', 'tables to check on that connection')
     .option('-c, --config <file>', 'configuration file (default $CDC_CONFIG)')
     .option('--pipeline <name>', 'only this pipeline')
     .option('--role <role>', 'for a URL: source or target', 'source')
     .option('--password <ref>', 'for a URL: password reference env:NAME or file:/path')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(
       action(
         deps,
@@ -216,20 +316,19 @@ export function registerCheckCommand(program: Command, deps: CliDeps): void {
           ctx,
           url: string | undefined,
           tables: string[],
-          opts: { config?: string; pipeline?: string; role: string; password?: string },
+          opts: { config?: string; pipeline?: string; role: string; password?: string; format: string },
         ) => {
-          const report = new Report(ctx);
-          let items: CheckItem[];
+          const json = opts.format === 'json';
+          const report = new Report(ctx, json);
+          let secrets: ConfigSecretsCheck | undefined;
           if (url) {
-            items = [
-              {
-                connection: 'argument',
-                url,
-                password: opts.password,
-                role: opts.role === 'target' ? 'target' : 'source',
-                tables: tables.map((t) => ({ id: parseTableName(t) })),
-              },
-            ];
+            await checkItem(ctx, report, {
+              connection: 'argument',
+              url,
+              password: opts.password,
+              role: opts.role === 'target' ? 'target' : 'source',
+              tables: tables.map((t) => ({ id: parseTableName(t) })),
+            });
           } else {
             const path = opts.config ?? ctx.env.CDC_CONFIG;
             if (!path) {
@@ -237,14 +336,53 @@ export function registerCheckCommand(program: Command, deps: CliDeps): void {
                 hint: 'run cdc check --config cdc.yaml, or cdc check postgres://user@host/db schema.table',
               });
             }
-            items = itemsFromConfig(await ctx.config(path), opts.pipeline);
+            // Every reference is resolved and reported, even after one fails (check reports them all).
+            secrets = await checkConfigSecrets(ctx, path);
+            try {
+              if (secrets.vault) reportVault(report, secrets.vault);
+              if (!json && secrets.references.length > 0)
+                ctx.out.info(`secret references (${secrets.references.length}):`);
+              reportReferences(report, secrets.references);
+              const unresolved = connectionsWithFailedReferences(secrets.config, secrets.references);
+              for (const item of itemsFromConfig(secrets.config, opts.pipeline)) {
+                const ref = unresolved.get(item.connection);
+                if (ref) {
+                  report.skip(
+                    `${item.role} ${item.connection}`,
+                    `not checked: secret reference ${ref.reference} at ${ref.path} did not resolve`,
+                  );
+                } else {
+                  await checkItem(ctx, report, item);
+                }
+              }
+            } finally {
+              await secrets.close();
+            }
           }
-          for (const item of items) await checkItem(ctx, report, item);
+          if (json) {
+            ctx.out.result(
+              JSON.stringify(
+                {
+                  ok: report.problems === 0,
+                  problems: report.problems,
+                  vault: secrets?.vault ?? null,
+                  secretReferences: secrets?.references ?? [],
+                  checks: report.entries,
+                },
+                null,
+                2,
+              ),
+            );
+          }
           if (report.problems > 0) {
-            ctx.out.info(`${report.problems} problem(s) found`);
+            const failed = report.entries.filter((e) => e.status === 'failed').map((e) => e.where);
+            const names = [...new Set(failed)];
+            ctx.out.info(
+              `${report.problems} problem(s) found: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+            );
             return ExitCode.error;
           }
-          ctx.out.result(`${ctx.out.colors.green('✓')} all checks passed`);
+          if (!json) ctx.out.result(`${ctx.out.colors.green('✓')} all checks passed`);
           return ExitCode.inSync;
         },
       ),
@@ -252,6 +390,7 @@ export function registerCheckCommand(program: Command, deps: CliDeps): void {
   withExamples(check, [
     'cdc check --config cdc.yaml',
     'cdc check --config cdc.yaml --pipeline sales',
+    'cdc check --config cdc.yaml --format json',
     'cdc check mssql://cdc@sql1/Sales dbo.Orders dbo.Customers --password env:MSSQL_PASSWORD',
   ]);
 }
