@@ -16,6 +16,7 @@ import { registerReplicateCommand } from './commands/replicate.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerSqlServerCommand } from './commands/sqlserver.js';
 import { processDeps, type CliDeps } from './context.js';
 import { withExamples } from './help.js';
 
@@ -25,7 +26,31 @@ export { ExitCode, classifyError, formatError } from './cli-error.js';
 export { parseDuration } from './duration.js';
 export { Redactor } from './redact.js';
 export type { OutputStream } from './output.js';
-export { connectUrl, supportedSchemes, type ConnectOptions, type OpenConnection } from './connect.js';
+export {
+  connectUrl,
+  importDriver,
+  openScyllaAdapter,
+  openSourceUrl,
+  openSqlServerAdapter,
+  supportedSchemes,
+  type ConnectOptions,
+  type ModuleLoader,
+  type OpenConnection,
+} from './connect.js';
+export {
+  connectionError,
+  defaultSchemaOf,
+  describeConnection,
+  noSlotMessage,
+  openPipelineReplication,
+  sourceEngineOf,
+  urlWithPassword,
+  type OpenPipelineReplicationOptions,
+  type PipelineReplication,
+  type ReplicationConnection,
+  type ReplicationOpeners,
+  type SourceEngine,
+} from './replication-sources.js';
 
 /** Package version, kept in step with package.json by the release tooling. */
 export const CLI_VERSION = '0.1.0';
@@ -51,6 +76,7 @@ const contributedCommands: RegisterCommand[] = [
   (program, deps) => registerReplicateCommand(program, deps),
   (program, deps) => registerSnapshotCommand(program, deps),
   (program, deps) => registerStatusCommand(program, deps),
+  (program, deps) => registerSqlServerCommand(program, deps),
 ];
 
 /** Builds the `cdc` program. Pass `deps` to redirect I/O (tests); defaults to the current process. */

@@ -18,6 +18,7 @@ import {
   type ScanSource,
   type TableId,
 } from '@cdc/core';
+import { openSourceUrl, urlWithPassword } from '@cdc/cli';
 import type { CdcMetrics, Logger } from '@cdc/metrics';
 import { connectPostgres, PostgresResultStore } from '@cdc/postgres';
 import { RowRateLimiter, throttleSource } from './rate-limit.js';
@@ -62,17 +63,11 @@ export interface ReconcileJobOptions {
   /** Source rows read per second across all tables. Default unlimited. */
   rowsPerSecond?: number;
   signal?: AbortSignal;
-  /** Opens a source by URL (default: PostgreSQL, SQL Server and ScyllaDB adapters). */
+  /** Opens a source by URL (default: by scheme, as `cdc diff` does — PostgreSQL, SQL Server, ScyllaDB). */
   openSource?: (url: string) => Promise<ScanSource>;
 }
 
-/** A connection URL with its resolved password. */
-export function urlWithPassword(url: string, password: string | undefined): string {
-  if (password === undefined || password === '') return url;
-  const u = new URL(url);
-  u.password = encodeURIComponent(password);
-  return u.toString();
-}
+export { urlWithPassword };
 
 /** The configured tables to reconcile: `reconcile.tables` if set, else every embedded pipeline table. */
 export function reconcilePairs(config: CdcConfig): ReconcilePair[] {
@@ -108,33 +103,6 @@ export function reconcilePairs(config: CdcConfig): ReconcilePair[] {
   return selected;
 }
 
-async function defaultOpenSource(url: string): Promise<ScanSource> {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'postgres' || scheme === 'postgresql')
-    return connectPostgres({ url, applicationName: 'cdc-reconcile' });
-  const load = async (name: string) => {
-    const module = (await import(name)) as { default?: unknown };
-    return module.default ?? module;
-  };
-  if (scheme === 'mssql' || scheme === 'sqlserver') {
-    const { connectSqlServer, parseSqlServerUrl } = await import('@cdc/sqlserver');
-    return connectSqlServer({
-      ...parseSqlServerUrl(url),
-      tedious: (await load('tedious')) as never,
-    } as never);
-  }
-  if (scheme === 'scylla' || scheme === 'cassandra') {
-    const { connectScylla, parseScyllaUrl } = await import('@cdc/scylla');
-    return connectScylla({
-      ...parseScyllaUrl(url),
-      driver: (await load('cassandra-driver')) as never,
-    } as never);
-  }
-  throw new CdcError('INVALID_ARGUMENT', `unsupported source URL ${redactUrl(url)}`, {
-    hint: 'use postgres://, mssql:// or scylla://',
-  });
-}
-
 function columnsFor(pair: ReconcilePair, sourceColumns: string[], key: string[], targetColumns: string[]) {
   if (!pair.columns && !pair.excludeColumns) return undefined;
   const excluded = new Set(pair.excludeColumns ?? []);
@@ -147,7 +115,7 @@ export async function runReconciliation(options: ReconcileJobOptions): Promise<R
   const { config, logger, metrics } = options;
   const settings = config.reconcile ?? {};
   const limiter = options.rowsPerSecond ? new RowRateLimiter(options.rowsPerSecond) : undefined;
-  const openSource = options.openSource ?? defaultOpenSource;
+  const openSource = options.openSource ?? ((url: string) => openSourceUrl(url));
   const byTarget = new Map<string, ReconcilePair[]>();
   for (const pair of reconcilePairs(config)) {
     byTarget.set(pair.targetConnection, [...(byTarget.get(pair.targetConnection) ?? []), pair]);

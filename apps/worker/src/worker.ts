@@ -4,9 +4,13 @@
  * committed, no new reconciliation starts, a running one is cancelled and recorded, then the server closes.
  */
 import {
+  abortableSleep,
+  backoffDelay,
   CdcError,
+  defaultRetryPolicy,
   describeError,
   embeddedPipelines,
+  isTransientError,
   formatTableId,
   runPipeline,
   type CdcConfig,
@@ -21,7 +25,8 @@ import {
   type Logger,
   type MetricsServer,
 } from '@cdc/metrics';
-import { connectPostgres, openPostgresReplication } from '@cdc/postgres';
+import { openPipelineReplication, type PipelineReplication } from '@cdc/cli';
+import { connectPostgres } from '@cdc/postgres';
 import { Cron } from 'croner';
 import {
   runReconciliation,
@@ -155,15 +160,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       }
     }, 5_000);
     heartbeat.unref();
-    const source = config.connections[pipeline.source]!;
-    const target = config.connections[pipeline.target]!;
     try {
-      const replication = openPostgresReplication({
-        pipeline,
-        sourceUrl: urlWithPassword(source.url, source.password),
-        targetUrl: urlWithPassword(target.url, target.password),
-        onWarning: (message) => logger.warn({ pipeline: pipeline.name }, message),
-      });
+      const replication = await openWithRetry(pipeline);
+      if (!replication) {
+        states.set(pipeline.name, { state: 'stopped' });
+        return;
+      }
       try {
         const result = await runPipeline({
           name: pipeline.name,
@@ -187,6 +189,37 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       logger.error({ pipeline: pipeline.name, error: message }, 'pipeline failed');
     } finally {
       clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Opens the pipeline's source (by URL scheme, the same dispatch as `cdc replicate`) and sink. A source
+   * that is down when the worker starts is retried with backoff, as runPipeline retries it later on;
+   * permanent failures (bad URL, missing driver, CDC off) fail the pipeline at once. Undefined: stopped.
+   */
+  async function openWithRetry(pipeline: PipelineConfig): Promise<PipelineReplication | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      if (stop.signal.aborted) return undefined;
+      try {
+        return await openPipelineReplication({
+          pipeline,
+          source: { name: pipeline.source, ...config.connections[pipeline.source]! },
+          target: { name: pipeline.target, ...config.connections[pipeline.target]! },
+          onWarning: (message) => logger.warn({ pipeline: pipeline.name }, message),
+        });
+      } catch (error) {
+        if (!isTransientError(error)) throw error;
+        const delayMs = backoffDelay(attempt, defaultRetryPolicy);
+        logger.warn(
+          { pipeline: pipeline.name, attempt, delayMs, error: describeError(error) },
+          'source not reachable, retrying',
+        );
+        try {
+          await abortableSleep(delayMs, stop.signal);
+        } catch {
+          return undefined;
+        }
+      }
     }
   }
 

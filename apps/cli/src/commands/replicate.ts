@@ -14,10 +14,17 @@ import {
   type PipelineEvent,
   type PipelineResult,
 } from '@cdc/core';
-import { openPostgresReplication, type PostgresReplication } from '@cdc/postgres';
 import type { Command } from 'commander';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
+import {
+  noSlotMessage,
+  openPipelineReplication,
+  sourceEngineOf,
+  type PipelineReplication,
+} from '../replication-sources.js';
+
+export { urlWithPassword } from '../replication-sources.js';
 
 /** Test hooks of the replication commands (default: the process's SIGTERM/SIGINT). */
 export interface ReplicationCommandOptions {
@@ -56,26 +63,16 @@ export function selectPipelines(config: CdcConfig, name: string | undefined): Pi
   return [found];
 }
 
-/** A connection URL with its (resolved) password set. */
-export function urlWithPassword(url: string, password: string | undefined): string {
-  if (password === undefined || password === '') return url;
-  const u = new URL(url);
-  u.password = encodeURIComponent(password);
-  return u.toString();
-}
-
-/** Opens a configured pipeline's source, sink and tables. */
+/** Opens a configured pipeline's source (by its URL scheme), PostgreSQL sink and tables. */
 export function openReplication(
   ctx: CommandContext,
   config: CdcConfig,
   pipeline: PipelineConfig,
-): PostgresReplication {
-  const source = config.connections[pipeline.source]!;
-  const target = config.connections[pipeline.target]!;
-  return openPostgresReplication({
+): Promise<PipelineReplication> {
+  return openPipelineReplication({
     pipeline,
-    sourceUrl: urlWithPassword(source.url, source.password),
-    targetUrl: urlWithPassword(target.url, target.password),
+    source: { name: pipeline.source, ...config.connections[pipeline.source]! },
+    target: { name: pipeline.target, ...config.connections[pipeline.target]! },
     onWarning: (message) => ctx.out.warn(message),
   });
 }
@@ -168,19 +165,7 @@ async function replicate(ctx: CommandContext, opts: ReplicateOptions, hooks: Rep
   const config = await ctx.config(configPath(ctx, opts.config, 'cdc replicate'));
   const pipelines = selectPipelines(config, opts.pipeline);
   if (opts.dropSlot) {
-    for (const pipeline of pipelines) {
-      const r = openReplication(ctx, config, pipeline);
-      try {
-        const dropped = await r.source.dropSlot();
-        ctx.out.result(
-          dropped
-            ? `${pipeline.name}: dropped replication slot ${r.source.slot} and its publication`
-            : `${pipeline.name}: no replication slot ${r.source.slot} (publication removed if present)`,
-        );
-      } finally {
-        await r.close();
-      }
-    }
+    await dropSlots(ctx, config, pipelines);
     return;
   }
   const stop = stopSignal(hooks);
@@ -188,7 +173,7 @@ async function replicate(ctx: CommandContext, opts: ReplicateOptions, hooks: Rep
   try {
     const results = await Promise.all(
       pipelines.map(async (pipeline) => {
-        const r = openReplication(ctx, config, pipeline);
+        const r = await openReplication(ctx, config, pipeline);
         try {
           return await runPipeline({
             name: pipeline.name,
@@ -214,6 +199,42 @@ async function replicate(ctx: CommandContext, opts: ReplicateOptions, hooks: Rep
   }
 }
 
+/** `--drop-slot`: drops PostgreSQL sources' slots; other engines keep none, which is said, not hidden. */
+async function dropSlots(ctx: CommandContext, config: CdcConfig, pipelines: PipelineConfig[]) {
+  let postgres = 0;
+  for (const pipeline of pipelines) {
+    const engine = sourceEngineOf(pipeline, {
+      name: pipeline.source,
+      url: config.connections[pipeline.source]!.url,
+    });
+    if (engine !== 'postgres') {
+      ctx.out.warn(noSlotMessage(pipeline, engine));
+      continue;
+    }
+    postgres++;
+    const r = await openReplication(ctx, config, pipeline);
+    try {
+      const { slot, dropped } = await r.dropSlot!();
+      ctx.out.result(
+        dropped
+          ? `${pipeline.name}: dropped replication slot ${slot} and its publication`
+          : `${pipeline.name}: no replication slot ${slot} (publication removed if present)`,
+      );
+    } finally {
+      await r.close();
+    }
+  }
+  if (postgres === 0) {
+    throw new CdcError(
+      'INVALID_ARGUMENT',
+      `--drop-slot: no selected pipeline replicates from PostgreSQL (${pipelines.map((p) => p.name).join(', ')})`,
+      {
+        hint: 'replication slots exist only for postgres:// sources; SQL Server and ScyllaDB sources keep none',
+      },
+    );
+  }
+}
+
 /** JSON.stringify replacer for bigint. */
 export function jsonSafe(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
@@ -228,12 +249,15 @@ export function registerReplicateCommand(
   const command = program
     .command('replicate')
     .description(
-      'Replicate the configured pipelines into PostgreSQL (snapshot, then changes) until SIGTERM/SIGINT',
+      'Replicate the configured pipelines (PostgreSQL, SQL Server or ScyllaDB sources) into PostgreSQL: snapshot, then changes, until SIGTERM/SIGINT',
     )
     .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG)')
     .option('-p, --pipeline <name>', 'only this pipeline')
     .option('--once', 'stop once caught up instead of running until stopped')
-    .option('--drop-slot', "drop the pipeline's replication slot and publication, then exit")
+    .option(
+      '--drop-slot',
+      "drop the pipeline's replication slot and publication, then exit (PostgreSQL sources only)",
+    )
     .option('--format <format>', 'output format: text or json', 'text')
     .action(
       action(deps, async (ctx, opts: ReplicateOptions) => {

@@ -3,10 +3,18 @@
  * change stream must resume, so a later `cdc replicate` continues without loss. A re-snapshot replaces
  * the target table (the way out of a retention gap).
  */
-import { CdcError, formatTableId, parseTableName, runPipeline, type TableId } from '@cdc/core';
+import {
+  CdcError,
+  formatTableId,
+  parseTableName,
+  pipelineTables,
+  runPipeline,
+  type TableId,
+} from '@cdc/core';
 import type { Command } from 'commander';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
+import { defaultSchemaOf, sourceEngineOf } from '../replication-sources.js';
 import {
   configPath,
   jsonSafe,
@@ -24,8 +32,9 @@ interface SnapshotOptions {
   format: 'text' | 'json';
 }
 
-const sameTable = (a: TableId, b: TableId) =>
-  a.name === b.name && (b.schema === undefined || (a.schema ?? 'public') === b.schema);
+/** `--table` matches a configured table; a configured name without schema is in the engine's default one. */
+const sameTable = (a: TableId, b: TableId, defaultSchema: string | undefined) =>
+  a.name === b.name && (b.schema === undefined || (a.schema ?? defaultSchema) === b.schema);
 
 async function snapshot(ctx: CommandContext, opts: SnapshotOptions, hooks: ReplicationCommandOptions) {
   const config = await ctx.config(configPath(ctx, opts.config, 'cdc snapshot'));
@@ -36,10 +45,18 @@ async function snapshot(ctx: CommandContext, opts: SnapshotOptions, hooks: Repli
   let matched = 0;
   try {
     for (const pipeline of selectPipelines(config, opts.pipeline)) {
-      const r = openReplication(ctx, config, pipeline);
+      const source = config.connections[pipeline.source]!;
+      const defaultSchema = defaultSchemaOf(
+        sourceEngineOf(pipeline, { name: pipeline.source, url: source.url }),
+        source.url,
+      );
+      const configured = pipelineTables(pipeline);
+      const tables = wanted
+        ? configured.filter((t) => sameTable(t.table, wanted, defaultSchema))
+        : configured;
+      if (tables.length === 0) continue;
+      const r = await openReplication(ctx, config, pipeline);
       try {
-        const tables = wanted ? r.tables.filter((t) => sameTable(t.table, wanted)) : r.tables;
-        if (tables.length === 0) continue;
         matched += tables.length;
         results.push(
           await runPipeline({

@@ -1,7 +1,8 @@
 /**
  * `cdc status`: per replicated table, where replication stands — snapshot state, position, lag behind
  * the source, when a batch was last applied, the last reconciliation result and dead letters — read
- * from the target's `cdc_meta` and the source's replication slot.
+ * from the target's `cdc_meta` and, for PostgreSQL sources, the source's replication slot (SQL Server and
+ * ScyllaDB sources are not contacted: positions come from the target alone).
  */
 import {
   CdcError,
@@ -16,10 +17,18 @@ import {
   type TableId,
 } from '@cdc/core';
 import { connectPostgres, parseLsn, type PostgresAdapter } from '@cdc/postgres';
+import { decodeGroupPosition } from '@cdc/scylla';
+import { snapshotPartition as sqlServerSnapshotPartition } from '@cdc/sqlserver';
 import type { Command } from 'commander';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
-import { configPath, selectPipelines, urlWithPassword } from './replicate.js';
+import {
+  defaultSchemaOf,
+  sourceEngineOf,
+  urlWithPassword,
+  type SourceEngine,
+} from '../replication-sources.js';
+import { configPath, selectPipelines } from './replicate.js';
 
 /** One table's replication status. */
 export interface TableStatus {
@@ -57,9 +66,14 @@ async function metaExists(target: PostgresAdapter): Promise<boolean> {
   return row?.present === true;
 }
 
-async function sourceLsn(ctx: CommandContext, config: CdcConfig, pipeline: PipelineConfig) {
+async function sourceLsn(
+  ctx: CommandContext,
+  config: CdcConfig,
+  pipeline: PipelineConfig,
+  engine: SourceEngine,
+) {
   const conn = config.connections[pipeline.source]!;
-  if (!/^postgres(ql)?:/i.test(conn.url)) return { lsn: undefined, note: undefined };
+  if (engine !== 'postgres') return { lsn: undefined, note: undefined };
   const adapter = connectPostgres({ url: urlWithPassword(conn.url, conn.password) });
   try {
     const [row] = await adapter.query<{ lsn: string; slot: boolean }>(
@@ -103,8 +117,11 @@ export async function collectStatus(
           });
         }
       }
+      const sourceConn = config.connections[pipeline.source]!;
+      const engine = sourceEngineOf(pipeline, { name: pipeline.source, url: sourceConn.url });
+      const defaultSchema = defaultSchemaOf(engine, sourceConn.url);
       const stream = checkpoints.get('*');
-      const { lsn, note } = await sourceLsn(ctx, config, pipeline);
+      const { lsn, note } = await sourceLsn(ctx, config, pipeline, engine);
       let lagBytes: string | null = null;
       if (lsn && stream) {
         try {
@@ -116,25 +133,24 @@ export async function collectStatus(
       }
       const positions = new Map([...checkpoints].map(([k, v]) => [k, v.position]));
       for (const t of pipelineTables(pipeline)) {
+        const sourceId: TableId = {
+          ...((t.table.schema ?? defaultSchema) ? { schema: t.table.schema ?? defaultSchema } : {}),
+          name: t.table.name,
+        };
         const targetId: TableId = t.transform?.target ?? {
           schema: t.table.schema ?? 'public',
           name: t.table.name,
         };
-        const snap = checkpoints.get(
-          snapshotPartition({ schema: t.table.schema ?? 'public', name: t.table.name }),
-        );
+        const snap = checkpoints.get(snapshotPartition(sourceId));
+        const streamed = tableStream(engine, sourceId, checkpoints) ?? stream;
         const status: TableStatus = {
           pipeline: pipeline.name,
           table: formatTableId(t.table),
           target: formatTableId(targetId),
-          snapshot: isSnapshotDone(positions, { schema: t.table.schema ?? 'public', name: t.table.name })
-            ? 'done'
-            : snap
-              ? 'running'
-              : 'none',
-          position: stream?.position ?? null,
+          snapshot: isSnapshotDone(positions, sourceId) ? 'done' : snap ? 'running' : 'none',
+          position: streamed?.position ?? null,
           lagBytes,
-          lastAppliedAt: stream?.updated ?? null,
+          lastAppliedAt: streamed?.updated ?? null,
           lastReconcile: null,
           deadLetters: 0,
           notes: note ? [note] : [],
@@ -182,6 +198,42 @@ export async function collectStatus(
     }
   }
   return out;
+}
+
+/**
+ * Where the change stream of one table stands, for sources that do not keep one stream position (`*`):
+ * SQL Server before its first streamed batch (the table's snapshot position), ScyllaDB always (one
+ * position per CDC stream group: the oldest group's consumed-up-to time, and how many groups).
+ */
+export function tableStream(
+  engine: SourceEngine,
+  table: TableId,
+  checkpoints: ReadonlyMap<string, { position: string; updated: string }>,
+): { position: string; updated: string } | undefined {
+  if (engine === 'sqlserver') {
+    return checkpoints.has('*') ? undefined : checkpoints.get(sqlServerSnapshotPartition(table));
+  }
+  if (engine !== 'scylla') return undefined;
+  const prefix = `${formatTableId(table)}#`;
+  let oldest: number | undefined;
+  let updated = '';
+  let groups = 0;
+  for (const [partition, value] of checkpoints) {
+    if (!partition.startsWith(prefix) || partition.endsWith('#start')) continue;
+    try {
+      const w = decodeGroupPosition(value.position).w;
+      oldest = oldest === undefined ? w : Math.min(oldest, w);
+      groups++;
+      if (value.updated > updated) updated = value.updated;
+    } catch {
+      // not a stream-group position
+    }
+  }
+  if (oldest === undefined) return checkpoints.get(`${prefix}start`);
+  return {
+    position: `${groups} stream group(s), all consumed up to ${new Date(oldest).toISOString()}`,
+    updated,
+  };
 }
 
 function renderText(rows: TableStatus[]): string {
