@@ -479,17 +479,18 @@ export class PostgresAdapter implements ScanSource {
     const { sumValue, bucket } = this.#hashSql(table, plan, params, features);
     const where = this.#rangeSql(table, range, params);
     // One pass, one GROUP BY, no temp tables: parallel-safe functions only, so workers can share it.
+    // `OFFSET 0` keeps the planner from inlining the subquery: inlined, `h` is computed once per
+    // aggregate that uses it (measured: 0.76 s → 0.36 s CPU per 1M rows with two sums). One exact
+    // sum(bigint) (a 128-bit accumulator, numeric result) is cheaper than two half sums; the client
+    // reduces it modulo 2^64.
     const sql =
-      `SELECT b, count(*) AS n, sum((h >> 32) & 4294967295) AS hi, sum(h & 4294967295) AS lo FROM (` +
-      `SELECT ${bucket} AS b, ${sumValue} AS h FROM ${qualifiedName(table.id)} t WHERE ${where}) s GROUP BY b ORDER BY b`;
-    const rows = await this.query<{ b: string | number; n: string; hi: string; lo: string }>(
-      sql,
-      params.values,
-    );
+      `SELECT b, count(*) AS n, sum(h) AS s FROM (` +
+      `SELECT ${bucket} AS b, ${sumValue} AS h FROM ${qualifiedName(table.id)} t WHERE ${where} OFFSET 0) s GROUP BY b ORDER BY b`;
+    const rows = await this.query<{ b: string | number; n: string; s: string }>(sql, params.values);
     return rows.map((r) => ({
       bucket: Number(r.b),
       count: Number(r.n),
-      sum: combineHalfSums(BigInt(r.hi), BigInt(r.lo)),
+      sum: combineHalfSums(0n, BigInt(r.s)),
     }));
   }
 
@@ -502,33 +503,39 @@ export class PostgresAdapter implements ScanSource {
     if (buckets.length === 0) return;
     const features = await this.#checkPlan(plan);
     const params = new Params();
-    const { value, hex, bucket } = this.#hashSql(table, plan, params, features);
+    // Int-range buckets are selected by their bounds, not by the bucket expression, whose parameters
+    // must then stay out of the statement (PostgreSQL rejects parameters it cannot type).
+    const intRange = plan.bucketing.kind === 'int-range';
+    const { value, hex, bucket } = this.#hashSql(table, plan, intRange ? new Params() : params, features);
     const where = [this.#rangeSql(table, range, params)];
+    let from = `${qualifiedName(table.id)} t`;
     if (plan.bucketing.kind === 'int-range') {
-      // Index range scans: one key interval per bucket.
+      // One index range scan per bucket (a nested loop over the buckets' bounds): a filter on the
+      // bucket expression would read the whole unit's range instead (measured 21 ms → 1.2 ms).
+      // Bounds are inclusive and clamped to bigint, so edge buckets need no special case.
       const { column, start, width } = plan.bucketing;
+      const lows: string[] = [];
+      const highs: string[] = [];
+      for (const b of buckets) {
+        const lo = start + BigInt(b) * width;
+        const hi = lo + width - 1n;
+        if (hi < INT64_MIN || lo > INT64_MAX) continue;
+        lows.push((lo < INT64_MIN ? INT64_MIN : lo).toString());
+        highs.push((hi > INT64_MAX ? INT64_MAX : hi).toString());
+      }
+      if (lows.length === 0) return;
       const col = `t.${quoteIdent(column)}`;
-      where.push(
-        `(${buckets
-          .map((b) => {
-            const lo = start + BigInt(b) * width;
-            const hi = lo + width;
-            // Bounds beyond bigint mean "unbounded" on that side.
-            const parts = [
-              lo > INT64_MIN ? `${col} >= ${params.add(lo.toString(), 'bigint')}` : 'TRUE',
-              hi <= INT64_MAX ? `${col} < ${params.add(hi.toString(), 'bigint')}` : 'TRUE',
-            ];
-            return `(${parts.join(' AND ')})`;
-          })
-          .join(' OR ')})`,
-      );
+      from =
+        `unnest(${params.add(lows, 'bigint[]')}, ${params.add(highs, 'bigint[]')}) AS "__cdc_b"(lo, hi)` +
+        ` JOIN ${from} ON ${col} BETWEEN "__cdc_b".lo AND "__cdc_b".hi`;
+    } else {
+      where.push(`${bucket} = ANY(${params.add(buckets, 'bigint[]')})`);
     }
-    where.push(`${bucket} = ANY(${params.add(buckets, 'bigint[]')})`);
     const keySelect = table.primaryKey.map((k, i) => `t.${quoteIdent(k)} AS "__cdc_k${i}"`).join(', ');
     const keyNames = table.primaryKey.map((_, i) => `s."__cdc_k${i}"`).join(', ');
     const sql =
       `SELECT ${keyNames}, ${hex} AS h FROM (SELECT ${keySelect}, ${value} AS h` +
-      ` FROM ${qualifiedName(table.id)} t WHERE ${where.join(' AND ')}) s`;
+      ` FROM ${from} WHERE ${where.join(' AND ')}) s`;
     const client = await this.connect();
     try {
       const cursor = client.query(new Cursor(sql, params.values, { types: cdcTypes }));
@@ -559,7 +566,7 @@ export class PostgresAdapter implements ScanSource {
   /**
    * SQL of a hash plan over alias `t`: `value` (the per-row digest, selected as `h`), `hex` (that
    * digest as lowercase hex, over `h`), `sumValue` (the 64-bit row hash as a signed bigint, whose
-   * halves summarize sums) and `bucket`.
+   * halves summarize sums) and `bucket`. Only `bucket` adds parameters to `params`.
    */
   #hashSql(
     table: TableSchema,
@@ -623,10 +630,22 @@ export class PostgresAdapter implements ScanSource {
         break;
       case 'int-range': {
         const c = `t.${quoteIdent(col(plan.bucketing.column).name)}`;
-        const start = params.add(plan.bucketing.start.toString(), 'bigint');
+        const s0 = plan.bucketing.start;
+        const start = params.add(s0.toString(), 'bigint');
         const width = params.add(plan.bucketing.width.toString(), 'bigint');
-        // Integer floor division (numeric arithmetic would cost more than the hashing).
-        bucket = `(CASE WHEN ${c} >= ${start} THEN (${c} - ${start}) / ${width} ELSE -((${start} - ${c} + ${width} - 1) / ${width}) END)`;
+        // Floor division in bigint (numeric arithmetic would cost more than the hashing). A key more
+        // than 2^63 away from `start` would overflow `c - start`: only then, numeric (the guard
+        // constants are computed here, so rows of ordinary tables pay one comparison at most).
+        let above = `(${c} - ${start}) / ${width}`;
+        let below = `(-((${start} - ${c} - 1) / ${width}) - 1)`;
+        if (s0 < 0n) {
+          const safe = params.add((INT64_MAX + s0).toString(), 'bigint');
+          above = `(CASE WHEN ${c} <= ${safe} THEN ${above} ELSE div(${c}::numeric - ${start}, ${width})::bigint END)`;
+        } else if (s0 > 0n) {
+          const safe = params.add((s0 - INT64_MAX).toString(), 'bigint');
+          below = `(CASE WHEN ${c} >= ${safe} THEN ${below} ELSE -div(${start}::numeric - ${c} - 1, ${width})::bigint - 1 END)`;
+        }
+        bucket = `(CASE WHEN ${c} >= ${start} THEN ${above} ELSE ${below} END)`;
         break;
       }
       case 'token':
