@@ -93,6 +93,12 @@ function checkPgComparator(out, c) {
   return { exact, found: by.missing.length + by.extra.length + by.mismatched.length };
 }
 
+/** A `cdc diff` of the case's two tables with the given `--hashing` mode, checked against the plan. */
+function cdcTool(name, c, hashing) {
+  const args = [cli, 'diff', c.sourceUrl, 'bench', c.targetUrl, 'bench', '--format', 'json', '--no-progress'];
+  return { name, run: () => timed(process.execPath, [...args, '--hashing', hashing]), check: checkCdc };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : undefined;
@@ -109,42 +115,8 @@ try {
         console.error(`preparing ${variant} ${rows} rows, ${drift}…`);
         const c = await prepareCase(server.url, { prefix: `bench_${variant}`, variant, rows, ...diffs });
         const tools = [
-          {
-            name: 'cdc diff (native: hash_record_extended)',
-            run: () =>
-              timed(process.execPath, [
-                cli,
-                'diff',
-                c.sourceUrl,
-                'bench',
-                c.targetUrl,
-                'bench',
-                '--format',
-                'json',
-                '--no-progress',
-                '--hashing',
-                'native',
-              ]),
-            check: checkCdc,
-          },
-          {
-            name: 'cdc diff (canonical cross-engine MD5)',
-            run: () =>
-              timed(process.execPath, [
-                cli,
-                'diff',
-                c.sourceUrl,
-                'bench',
-                c.targetUrl,
-                'bench',
-                '--format',
-                'json',
-                '--no-progress',
-                '--hashing',
-                'canonical',
-              ]),
-            check: checkCdc,
-          },
+          cdcTool('cdc diff --hashing auto (same-engine native)', c, 'auto'),
+          cdcTool('cdc diff --hashing canonical (cross-engine MD5)', c, 'canonical'),
         ];
         if (pgComparator && variant === 'six') {
           const pgcUrl = (u) => {
