@@ -103,4 +103,4 @@ export {
   valueKey,
 } from './scylla-cdc-delta.js';
 export type { CdcLogRow, CdcTableShape, TranslatedChange, UnresolvedColumn } from './scylla-cdc-delta.js';
-export { toCdcError } from './scylla-errors.js';
+export { describeDriverError, toCdcError } from './scylla-errors.js';

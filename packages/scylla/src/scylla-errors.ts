@@ -22,11 +22,31 @@ const CODES = {
   invalid: 0x2200,
 } as const;
 
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+/**
+ * The one-line reason of a driver error. NoHostAvailableError's own message embeds its inner errors with
+ * their stack traces; it becomes `no host reachable (host: reason; …)` instead.
+ */
+export function describeDriverError(error: unknown): string {
+  const e = (error ?? {}) as DriverErrorShape;
+  if (e.name === 'NoHostAvailableError' && e.innerErrors && Object.keys(e.innerErrors).length > 0) {
+    const hosts = Object.entries(e.innerErrors).map(([host, inner]) => {
+      const m = (inner as DriverErrorShape | undefined)?.message;
+      return `${host}: ${firstLine(typeof m === 'string' ? m : String(inner))}`;
+    });
+    return `no host reachable (${hosts.join('; ')})`;
+  }
+  return firstLine(typeof e.message === 'string' ? e.message : String(error));
+}
+
 /** Wraps any error from the driver; `where` says what was being done (never contains secrets). */
 export function toCdcError(error: unknown, where: string): CdcError {
   if (isCdcError(error)) return error;
   const e = (error ?? {}) as DriverErrorShape;
-  const msg = `${where}: ${e.message ?? String(error)}`;
+  const msg = `${where}: ${describeDriverError(error)}`;
   const inner = e.innerErrors ? Object.values(e.innerErrors) : [];
   if (
     e.name === 'AuthenticationError' ||
