@@ -56,7 +56,7 @@ interface Found {
 }
 
 const DEFAULTS = {
-  rowsPerBucket: 500,
+  rowsPerBucket: 100,
   concurrency: 4,
   maxDiffs: 1_000,
   drillRows: 50_000,

@@ -60,7 +60,7 @@ export interface DiffOptions {
   hashing?: 'auto' | 'canonical' | 'client';
   /** Bucket strategy for `hash`. Default `auto` (int-range when both sides allow it, else key-hash/token). */
   bucketing?: 'auto' | 'key-hash' | 'int-range' | 'token';
-  /** Target rows per bucket (smaller: more summary rows, less to re-read per difference). Default 500. */
+  /** Target rows per bucket (smaller: more summary rows, less to re-read per difference). Default 100: at 1M rows and 100 differences, 100 → 10k summary rows and ~10k rows re-read per side (500: 2k and ~50k; node CPU 0.68 → 0.45 s, peak RSS 133 → ~100 MB in `npm run bench`). */
   rowsPerBucket?: number;
   /** Splits requested from the source (parallel units). Default `4 × concurrency`. */
   splits?: number;
