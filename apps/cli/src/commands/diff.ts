@@ -18,6 +18,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../cli-error.js';
 import type { Colors } from '../output.js';
 import { matchesTable, tableEntries } from '../config-tables.js';
+import { configuredPair } from '../configured.js';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import {
   applyRepair,
@@ -95,33 +96,9 @@ export function pairFromConfig(config: CdcConfig, table: string): PairSpec {
   const candidates: PairSpec[] = [];
   const known: string[] = [];
   for (const pipeline of embeddedPipelines(config)) {
-    const source = config.connections[pipeline.source]!;
-    const target = config.connections[pipeline.target]!;
     for (const entry of tableEntries(pipeline)) {
       known.push(entry.name);
-      if (!matchesTable(entry, table)) continue;
-      candidates.push({
-        name: entry.name,
-        source: {
-          role: 'source',
-          label: pipeline.source,
-          url: source.url,
-          password: source.password,
-          passwordResolved: true,
-          table: entry.source,
-        },
-        target: {
-          role: 'target',
-          label: pipeline.target,
-          url: target.url,
-          password: target.password,
-          passwordResolved: true,
-          table: entry.target,
-        },
-        ...(entry.key ? { key: entry.key } : {}),
-        ...(entry.columns ? { columns: entry.columns } : {}),
-        ...(entry.excludeColumns ? { excludeColumns: entry.excludeColumns } : {}),
-      });
+      if (matchesTable(entry, table)) candidates.push(configuredPair(config, pipeline, entry));
     }
   }
   if (candidates.length === 0) {

@@ -8,45 +8,28 @@ import { CdcError, embeddedPipelines, type CdcConfig, type DiffResult } from '@c
 import { Option, type Command } from 'commander';
 import { classifyError, ExitCode } from '../cli-error.js';
 import { matchesTable, tableEntries } from '../config-tables.js';
-import { connectUrl } from '../connect.js';
+import { configuredPair, requireConfigPath, withResultStore } from '../configured.js';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { comparePair, openPair, type PairSpec } from '../diff-session.js';
 import { withExamples } from '../help.js';
-import { renderHtmlReport, renderRunMarkdown, renderRunText, type ReportTable } from '../reconcile-report.js';
-import { openResultStore, recordFailure, recordResult, toReportRun } from '../result-store.js';
+import {
+  renderHtmlReport,
+  renderRunMarkdown,
+  renderRunText,
+  type ReportRun,
+  type ReportTable,
+} from '../reconcile-report.js';
+import { recordFailure, recordResult, toReportRun } from '../result-store.js';
 
 /** Every configured pair to reconcile (reconcile.tables, else every table), grouped by target connection. */
 export function reconcilePairs(config: CdcConfig, only?: string[]): Map<string, PairSpec[]> {
   const wanted = only ?? config.reconcile?.tables;
   const groups = new Map<string, PairSpec[]>();
   for (const pipeline of embeddedPipelines(config)) {
-    const source = config.connections[pipeline.source]!;
-    const target = config.connections[pipeline.target]!;
     for (const entry of tableEntries(pipeline)) {
       if (wanted && !wanted.some((w) => matchesTable(entry, w))) continue;
       const list = groups.get(pipeline.target) ?? [];
-      list.push({
-        name: entry.name,
-        source: {
-          role: 'source',
-          label: pipeline.source,
-          url: source.url,
-          password: source.password,
-          passwordResolved: true,
-          table: entry.source,
-        },
-        target: {
-          role: 'target',
-          label: pipeline.target,
-          url: target.url,
-          password: target.password,
-          passwordResolved: true,
-          table: entry.target,
-        },
-        ...(entry.key ? { key: entry.key } : {}),
-        ...(entry.columns ? { columns: entry.columns } : {}),
-        ...(entry.excludeColumns ? { excludeColumns: entry.excludeColumns } : {}),
-      });
+      list.push(configuredPair(config, pipeline, entry));
       groups.set(pipeline.target, list);
     }
   }
@@ -81,11 +64,12 @@ interface RunOptions {
 }
 
 async function runReconcile(ctx: CommandContext, opts: RunOptions): Promise<number> {
-  const path = opts.config ?? ctx.env.CDC_CONFIG;
-  if (!path)
-    throw new CdcError('INVALID_ARGUMENT', 'reconcile needs a configuration file', {
-      hint: 'cdc reconcile run --config cdc.yaml',
-    });
+  const path = requireConfigPath(
+    ctx,
+    opts.config,
+    'reconcile needs a configuration file',
+    'cdc reconcile run --config cdc.yaml',
+  );
   const config = await ctx.config(path);
   const parallel = Number(opts.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 32) {
@@ -96,18 +80,9 @@ async function runReconcile(ctx: CommandContext, opts: RunOptions): Promise<numb
   }
   const settings = config.reconcile ?? {};
   let exit: number = ExitCode.inSync;
-  const reports = [];
+  const reports: ReportRun[] = [];
   for (const [targetName, pairs] of reconcilePairs(config, opts.table)) {
-    const targetConfig = config.connections[targetName]!;
-    const targetConn = await connectUrl(targetConfig.url, {
-      role: 'target',
-      password: targetConfig.password,
-      passwordResolved: true,
-      env: ctx.env,
-      redactor: ctx.redactor,
-    });
-    try {
-      const store = await openResultStore(targetConn);
+    await withResultStore(ctx, config, targetName, async (store, targetConn) => {
       const startedAt = new Date();
       const runId = await store.startRun({
         kind: 'reconcile',
@@ -176,9 +151,7 @@ async function runReconcile(ctx: CommandContext, opts: RunOptions): Promise<numb
       reports.push({ id: runId, startedAt, status, tables: outcomes });
       if (failed) exit = ExitCode.error;
       else if (differs && exit === ExitCode.inSync) exit = ExitCode.differences;
-    } finally {
-      await targetConn.adapter.close();
-    }
+    });
   }
   if (opts.format === 'json')
     ctx.out.result(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
@@ -224,23 +197,15 @@ export function historyConnection(config: CdcConfig, name?: string): string {
 }
 
 async function runReport(ctx: CommandContext, opts: ReportOptions): Promise<number> {
-  const path = opts.config ?? ctx.env.CDC_CONFIG;
-  if (!path)
-    throw new CdcError('INVALID_ARGUMENT', 'reconcile report needs a configuration file', {
-      hint: 'cdc reconcile report --config cdc.yaml',
-    });
+  const path = requireConfigPath(
+    ctx,
+    opts.config,
+    'reconcile report needs a configuration file',
+    'cdc reconcile report --config cdc.yaml',
+  );
   const config = await ctx.config(path);
   const name = historyConnection(config, opts.connection);
-  const connection = config.connections[name]!;
-  const conn = await connectUrl(connection.url, {
-    role: 'target',
-    password: connection.password,
-    passwordResolved: true,
-    env: ctx.env,
-    redactor: ctx.redactor,
-  });
-  try {
-    const store = await openResultStore(conn);
+  return withResultStore(ctx, config, name, async (store, conn) => {
     const limit = Number(opts.limit) || 30;
     const runs = await store.listRuns({ limit, kind: 'reconcile' });
     const selectedId = opts.run ?? runs[0]?.id;
@@ -274,9 +239,7 @@ async function runReport(ctx: CommandContext, opts: ReportOptions): Promise<numb
       ctx.out.result(text);
     }
     return ExitCode.inSync;
-  } finally {
-    await conn.adapter.close();
-  }
+  });
 }
 
 /** Registers `cdc reconcile run|report`. */

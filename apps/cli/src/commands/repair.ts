@@ -11,8 +11,8 @@ import { applyRepair, openPair, repairPlanOf, writeRepairSql } from '../diff-ses
 import { pairFromConfig } from './diff.js';
 import { withExamples } from '../help.js';
 import { historyConnection } from './reconcile.js';
-import { connectUrl } from '../connect.js';
-import { openResultStore, storedResult } from '../result-store.js';
+import { requireConfigPath, withResultStore } from '../configured.js';
+import { storedResult } from '../result-store.js';
 
 interface RepairOptions {
   config?: string;
@@ -39,25 +39,17 @@ async function runRepair(ctx: CommandContext, opts: RepairOptions): Promise<numb
       hint: 'cdc repair --run 42 --table dbo.orders --sql repair.sql (review, then psql -f repair.sql)',
     });
   }
-  const path = opts.config ?? ctx.env.CDC_CONFIG;
-  if (!path)
-    throw new CdcError('INVALID_ARGUMENT', 'repair needs the configuration file', {
-      hint: 'cdc repair --config cdc.yaml --run <id> --table <t> --sql repair.sql',
-    });
+  const path = requireConfigPath(
+    ctx,
+    opts.config,
+    'repair needs the configuration file',
+    'cdc repair --config cdc.yaml --run <id> --table <t> --sql repair.sql',
+  );
   const config = await ctx.config(path);
   const wanted = parseTableName(opts.table);
   const spec = pairFromConfig(config, opts.table);
   const name = historyConnection(config, opts.connection ?? spec.target.label);
-  const connection = config.connections[name]!;
-  const storeConn = await connectUrl(connection.url, {
-    role: 'target',
-    password: connection.password,
-    passwordResolved: true,
-    env: ctx.env,
-    redactor: ctx.redactor,
-  });
-  try {
-    const store = await openResultStore(storeConn);
+  return withResultStore(ctx, config, name, async (store, storeConn) => {
     const run = await store.getRun(opts.run);
     if (!run)
       throw new CdcError('INVALID_ARGUMENT', `run ${opts.run} not found in ${storeConn.display}`, {
@@ -117,9 +109,7 @@ async function runRepair(ctx: CommandContext, opts: RepairOptions): Promise<numb
     } finally {
       await pair.close();
     }
-  } finally {
-    await storeConn.adapter.close();
-  }
+  });
 }
 
 /** Registers `cdc repair`. */
