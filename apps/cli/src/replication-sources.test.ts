@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import {
   CdcError,
   defineCapabilities,
@@ -7,6 +6,7 @@ import {
   type PipelineConfig,
 } from '@cdc/core';
 import type { PostgresReplication, PostgresReplicationOptions } from '@cdc/postgres';
+import { freePort } from '@cdc/testkit';
 import { describe, expect, it } from 'vitest';
 import { importDriver } from './connect.js';
 import {
@@ -243,18 +243,9 @@ describe('optional peer drivers', () => {
   });
 });
 
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('real drivers against a closed local port (no server needed)', () => {
   it('SQL Server (tedious) fails fast with the connection named and the password redacted', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const started = Date.now();
     const error = (await openPipelineReplication({
       pipeline,
@@ -270,7 +261,7 @@ describe('real drivers against a closed local port (no server needed)', () => {
   });
 
   it('ScyllaDB (cassandra-driver) fails fast with the connection named and the password redacted', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const started = Date.now();
     const error = (await openPipelineReplication({
       pipeline,

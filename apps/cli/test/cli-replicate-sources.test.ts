@@ -5,25 +5,17 @@
  * replication into the embedded PostgreSQL (see cli-replicate-sqlserver-e2e / the Scylla block below).
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@cdc/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, cdc } from './cli-harness.js';
 
 let dir: string;
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function configWith(name: string, sourceUrl: string, extra: string[] = []): Promise<string> {
   const file = join(dir, name);
-  const dwPort = await closedPort();
+  const dwPort = await freePort();
   await writeFile(
     file,
     [
@@ -51,7 +43,7 @@ describe('unreachable SQL Server / ScyllaDB sources (no server needed)', () => {
     ['replicate', ['--once']],
     ['snapshot', []],
   ])('cdc %s with an mssql:// source on a closed port fails fast and clearly', async (command, flags) => {
-    const port = await closedPort();
+    const port = await freePort();
     const config = await configWith(`mssql-${command}.yaml`, `mssql://sa@127.0.0.1:${port}/Sales`);
     const started = Date.now();
     const run = await cdc([command, '--config', config, ...flags], env);
@@ -67,7 +59,7 @@ describe('unreachable SQL Server / ScyllaDB sources (no server needed)', () => {
   });
 
   it('cdc replicate --once with a scylla:// source on a closed port fails fast and clearly', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const config = await configWith('scylla.yaml', `scylla://app@127.0.0.1:${port}/shop?localDataCenter=dc1`);
     const started = Date.now();
     const run = await cdc(['replicate', '--config', config, '--once'], env);
@@ -90,7 +82,7 @@ describe('unreachable SQL Server / ScyllaDB sources (no server needed)', () => {
   });
 
   it('--drop-slot on a SQL Server source says there is no slot, connecting nothing', async () => {
-    const config = await configWith('dropslot.yaml', `mssql://sa@127.0.0.1:${await closedPort()}/Sales`);
+    const config = await configWith('dropslot.yaml', `mssql://sa@127.0.0.1:${await freePort()}/Sales`);
     const run = await cdc(['replicate', '--config', config, '--drop-slot'], env);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('sales: --drop-slot applies to PostgreSQL sources only');
@@ -101,7 +93,7 @@ describe('unreachable SQL Server / ScyllaDB sources (no server needed)', () => {
 
 describe('cdc sqlserver enable-cdc', () => {
   it('--print prints the idempotent script for the pipeline tables without connecting', async () => {
-    const config = await configWith('enable.yaml', `mssql://sa@127.0.0.1:${await closedPort()}/Sales`);
+    const config = await configWith('enable.yaml', `mssql://sa@127.0.0.1:${await freePort()}/Sales`);
     const run = await cdc(
       ['sqlserver', 'enable-cdc', '--config', config, '--print', '--retention-minutes', '10080'],
       env,
@@ -118,7 +110,7 @@ describe('cdc sqlserver enable-cdc', () => {
   });
 
   it('--table picks tables and --role-name gates them; quotes survive', async () => {
-    const config = await configWith('enable2.yaml', `mssql://sa@127.0.0.1:${await closedPort()}/Sales`);
+    const config = await configWith('enable2.yaml', `mssql://sa@127.0.0.1:${await freePort()}/Sales`);
     const run = await cdc(
       [
         'sqlserver',
@@ -142,7 +134,7 @@ describe('cdc sqlserver enable-cdc', () => {
   });
 
   it('without --print it connects, and an unreachable server is reported by connection name', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const config = await configWith('enable3.yaml', `mssql://sa@127.0.0.1:${port}/Sales`);
     const run = await cdc(['sqlserver', 'enable-cdc', '--config', config], env);
     expect(run.code).toBe(2);

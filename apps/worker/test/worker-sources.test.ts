@@ -3,20 +3,12 @@
  * Server or ScyllaDB source that cannot be reached when the worker starts is retried with backoff and
  * logged with the connection named and its password redacted — no SQL Server or ScyllaDB needed.
  */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger, SecretRedactor } from '@cdc/metrics';
+import { freePort } from '@cdc/testkit';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../src/index.js';
 import type { CdcConfig } from '@cdc/core';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function until(what: string, probe: () => boolean): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -31,7 +23,7 @@ describe('worker pipelines with SQL Server and ScyllaDB sources', () => {
     ['mssql', (port: number) => `mssql://sa@127.0.0.1:${port}/Sales`],
     ['scylla', (port: number) => `scylla://app@127.0.0.1:${port}/shop?localDataCenter=dc1`],
   ])('an unreachable %s source is retried, named and redacted; stop ends it cleanly', async (_, url) => {
-    const port = await closedPort();
+    const port = await freePort();
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -46,7 +38,7 @@ describe('worker pipelines with SQL Server and ScyllaDB sources', () => {
     const config = {
       connections: {
         erp: { url: url(port), password: 'Sup3rSecret' },
-        dw: { url: `postgres://cdc@127.0.0.1:${await closedPort()}/dw` },
+        dw: { url: `postgres://cdc@127.0.0.1:${await freePort()}/dw` },
       },
       pipelines: [{ name: 'sales', source: 'erp', target: 'dw', tables: ['dbo.orders'] }],
     } as unknown as CdcConfig;
