@@ -43,8 +43,12 @@ if (!pgComparator) {
   );
 }
 
+/** Set once the server is up: CPU seconds of its exited backends (Debian server only). */
+let backendCpu;
+
 function timed(cmd, args, env = {}) {
-  const full = timeBin ? [timeBin, ['-f', '__TIME__ %e %M', cmd, ...args]] : [cmd, args];
+  const full = timeBin ? [timeBin, ['-f', '__TIME__ %e %M %U %S', cmd, ...args]] : [cmd, args];
+  const cpu0 = backendCpu?.();
   const t0 = process.hrtime.bigint();
   const res = spawnSync(full[0], full[1], {
     encoding: 'utf8',
@@ -52,13 +56,17 @@ function timed(cmd, args, env = {}) {
     env: { ...process.env, ...env },
   });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /__TIME__ ([\d.]+) (\d+)/.exec(res.stderr ?? '');
+  // Backends exit just after their client: wait for the postmaster to reap them.
+  if (backendCpu) spawnSync('sleep', ['0.3']);
+  const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(res.stderr ?? '');
   return {
     status: res.status,
     stdout: res.stdout,
     stderr: (res.stderr ?? '').replace(/__TIME__.*\n?/, ''),
     wall,
     rssMb: m ? Number(m[2]) / 1024 : undefined,
+    clientCpu: m ? Number(m[3]) + Number(m[4]) : undefined,
+    dbCpu: cpu0 === undefined ? undefined : backendCpu() - cpu0,
   };
 }
 
@@ -75,7 +83,14 @@ function checkCdc(out, c) {
     same(by.missing, c.planted.missing) &&
     same(by.extra, c.planted.extra) &&
     same(by.mismatched, c.planted.mismatched);
-  return { exact, hashing: doc.hashing ?? doc.stats?.hashing, found: doc.differences.length };
+  const sides = [doc.stats?.source, doc.stats?.target];
+  return {
+    exact,
+    hashing: doc.hashing ?? doc.stats?.hashing,
+    found: doc.differences.length,
+    queries: sides.reduce((n, x) => n + (x?.queries ?? 0), 0),
+    bytesRead: sides.reduce((n, x) => n + (x?.bytesRead ?? 0), 0),
+  };
 }
 
 function checkPgComparator(out, c) {
@@ -100,12 +115,14 @@ function cdcTool(name, c, hashing) {
 }
 
 const median = (xs) => {
+  if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : undefined;
 };
 
 const server = await startBenchServer();
 console.error(`server: ${server.kind} ${server.version} at ${server.url.replace(/:[^:@/]*@/, ':***@')}`);
+backendCpu = server.backendCpuSeconds;
 const results = [];
 try {
   for (const variant of variants) {
@@ -152,7 +169,7 @@ try {
             }
             samples[i].push({ ...out, ...verdict });
             console.error(
-              `  ${tool.name}: ${out.wall.toFixed(2)} s, ${out.rssMb?.toFixed(0) ?? '?'} MB, exact=${verdict.exact}${verdict.error ? ` (${verdict.error})` : ''}`,
+              `  ${tool.name}: ${out.wall.toFixed(2)} s (db CPU ${out.dbCpu?.toFixed(2) ?? '?'} s, client CPU ${out.clientCpu?.toFixed(2) ?? '?'} s), ${out.rssMb?.toFixed(0) ?? '?'} MB, exact=${verdict.exact}${verdict.error ? ` (${verdict.error})` : ''}`,
             );
           });
         }
@@ -169,6 +186,10 @@ try {
             rowsPerSecond: wall ? Math.round((2 * rows) / wall) : undefined,
             exact: s.every((x) => x.exact),
             hashing: s[0]?.hashing,
+            dbCpuSeconds: median(s.map((x) => x.dbCpu).filter((x) => x !== undefined)),
+            clientCpuSeconds: median(s.map((x) => x.clientCpu).filter((x) => x !== undefined)),
+            queries: s[0]?.queries,
+            bytesRead: s[0]?.bytesRead,
           });
         });
         await c.drop();
@@ -182,12 +203,13 @@ try {
 const lines = [
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${server.version}; ${runs} runs each, interleaved; medians.`,
   '',
-  '| table | rows | case | tool | median wall | rows/s (both sides) | peak RSS | differences exact |',
-  '|---|---|---|---|---|---|---|---|',
-  ...results.map(
-    (r) =>
-      `| ${r.variant} | ${r.rows.toLocaleString('en-US')} | ${r.drift} | ${r.tool} | ${r.medianSeconds?.toFixed(2)} s | ${r.rowsPerSecond?.toLocaleString('en-US') ?? '?'} | ${r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB` : '?'} | ${r.exact ? 'yes' : 'NO'} |`,
-  ),
+  '| table | rows | case | tool | median wall | rows/s (both sides) | peak RSS | DB CPU | client CPU | queries | bytes read | differences exact |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => {
+    const sec = (x) => (x === undefined ? '?' : `${x.toFixed(2)} s`);
+    const bytes = r.bytesRead === undefined ? '–' : `${(r.bytesRead / 2 ** 20).toFixed(1)} MiB`;
+    return `| ${r.variant} | ${r.rows.toLocaleString('en-US')} | ${r.drift} | ${r.tool} | ${r.medianSeconds?.toFixed(2)} s | ${r.rowsPerSecond?.toLocaleString('en-US') ?? '?'} | ${r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB` : '?'} | ${sec(r.dbCpuSeconds)} | ${sec(r.clientCpuSeconds)} | ${r.queries ?? '–'} | ${bytes} | ${r.exact ? 'yes' : 'NO'} |`;
+  }),
 ];
 mkdirSync(dirname(opts.out), { recursive: true });
 writeFileSync(opts.out, lines.join('\n') + '\n');

@@ -2,7 +2,7 @@
 // then Debian's PostgreSQL 15 (the server pg_comparator's pgcmp extension is built for), then the embedded
 // PostgreSQL 18 from npm (pg_comparator is then skipped with a notice).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, chownSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chownSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,11 +67,17 @@ export async function startBenchServer() {
       execFileSync('chown', ['postgres:postgres', join(data, 'postgresql.auto.conf')]);
     asPostgres(join(DEBIAN_BIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', 'start']);
     const version = asPostgres(join(DEBIAN_BIN, 'postgres'), ['--version']).trim();
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       kind: 'debian',
       version,
       bin: DEBIAN_BIN,
+      /** CPU seconds used by the server's exited backends (the postmaster's reaped children). */
+      backendCpuSeconds: () => {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(fields[13]) + Number(fields[14])) / 100;
+      },
       stop: async () => {
         asPostgres(join(DEBIAN_BIN, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
         rmSync(dir, { recursive: true, force: true });
