@@ -13,7 +13,8 @@ import { prepareCase } from './generate.mjs';
 import { startBenchServer } from './server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = join(root, 'apps/cli/dist/cdc.js');
+// CDC_BENCH_CLI: another build of the executable (e.g. to compare two versions).
+const cli = process.env.CDC_BENCH_CLI ?? join(root, 'apps/cli/dist/cdc.js');
 const { values: opts } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000000,5000000' },
