@@ -6,6 +6,7 @@
 import {
   CdcError,
   formatTableId,
+  tableKey,
   type ApplyResult,
   type ChangeBatch,
   type ChangeEvent,
@@ -40,6 +41,8 @@ interface PreparedTable {
   target: TableId;
   columns: Map<string, { source: Column; cast: string }>;
   key: string[];
+  /** Logical types of the key columns, in key order. */
+  keyTypes: Column['type'][];
   soft: boolean;
   tsColumn: string | undefined;
 }
@@ -48,9 +51,20 @@ type KeyState =
   | { op: 'upsert'; key: Row; row: Row; partial: boolean; deleteFirst: boolean; ts: bigint | undefined }
   | { op: 'delete'; key: Row; ts: bigint | undefined };
 
-const tableKey = (id: TableId) => JSON.stringify([id.catalog ?? null, id.schema ?? null, id.name]);
-
 const META = (t: string) => `${quoteIdent(META_SCHEMA)}.${quoteIdent(t)}`;
+
+/**
+ * The parameter type of a bulk column: an array of the column's type, so PostgreSQL parses each value
+ * once with the type's own input function; array columns travel as `text[]` of their literals instead.
+ */
+function arrayParamType(cast: string): string {
+  return cast.endsWith(']') ? 'text[]' : `${cast}[]`;
+}
+
+/** The SQL of one element of a bulk column (see {@link arrayParamType}). */
+function arrayElement(ref: string, cast: string): string {
+  return cast.endsWith(']') ? `${ref}::${cast}` : ref;
+}
 
 /** Errors of one row's data (class 22 data exception, 23 integrity violation): dead-letter, go on. */
 function isRowError(error: unknown): boolean {
@@ -151,6 +165,7 @@ export class PostgresSink implements ChangeSink {
       target,
       columns,
       key: source.primaryKey,
+      keyTypes: source.primaryKey.map((k) => columns.get(k)!.source.type),
       soft: mapping.deletes === 'soft',
       tsColumn,
     });
@@ -255,18 +270,23 @@ export class PostgresSink implements ChangeSink {
     const perTable = new Map<string, { table: PreparedTable; keys: Map<string, KeyState> }>();
     for (const event of events) {
       if (event.op === 'delete-range') continue;
-      const table = this.#prepared(event.table);
-      let entry = perTable.get(tableKey(event.table));
+      const tk = tableKey(event.table);
+      let entry = perTable.get(tk);
       if (!entry) {
-        entry = { table, keys: new Map() };
-        perTable.set(tableKey(event.table), entry);
+        entry = { table: this.#prepared(event.table), keys: new Map() };
+        perTable.set(tk, entry);
       }
-      const key = Object.fromEntries(
-        table.key.map((k) => [k, event.key[k] ?? (event.op === 'upsert' ? event.row[k] : undefined)]),
-      );
-      const id = JSON.stringify(
-        table.key.map((k) => toPostgresText(key[k], table.columns.get(k)!.source.type)),
-      );
+      const table = entry.table;
+      // The reduction key: the key columns' PostgreSQL text (one column: the text itself).
+      const key: Row = {};
+      let id = '';
+      for (let i = 0; i < table.key.length; i++) {
+        const k = table.key[i]!;
+        const value = event.key[k] ?? (event.op === 'upsert' ? event.row[k] : undefined);
+        key[k] = value;
+        const text = toPostgresText(value, table.keyTypes[i]!);
+        id = table.key.length === 1 ? (text ?? '\u0000null') : `${id}${JSON.stringify(text)},`;
+      }
       const previous = entry.keys.get(id);
       if (event.op === 'delete') {
         entry.keys.set(id, { op: 'delete', key, ts: event.sourceTimestamp });
@@ -288,10 +308,11 @@ export class PostgresSink implements ChangeSink {
           });
         }
       } else {
+        // Stored by reference: rows are never mutated here (partial merges build a new object).
         entry.keys.set(id, {
           op: 'upsert',
           key,
-          row: { ...event.row },
+          row: event.row,
           partial: false,
           deleteFirst: false,
           ts: event.sourceTimestamp,
@@ -408,7 +429,7 @@ export class PostgresSink implements ChangeSink {
     const arrays = table.key.map((k) =>
       params.add(
         states.map((s) => this.#text(table, k, s.key[k])),
-        'text[]',
+        arrayParamType(table.columns.get(k)!.cast),
       ),
     );
     const names = table.key.map((_, i) => `k${i}`);
@@ -424,7 +445,7 @@ export class PostgresSink implements ChangeSink {
     return {
       from: `unnest(${arrays.join(', ')}) AS u(${names.join(', ')})`,
       match: table.key
-        .map((k, i) => `t.${quoteIdent(k)} = u.k${i}::${table.columns.get(k)!.cast}`)
+        .map((k, i) => `t.${quoteIdent(k)} = ${arrayElement(`u.k${i}`, table.columns.get(k)!.cast)}`)
         .join(' AND '),
     };
   }
@@ -450,13 +471,17 @@ export class PostgresSink implements ChangeSink {
   #upsertSql(table: PreparedTable, cols: string[], states: KeyState[]): { text: string; values: unknown[] } {
     const params = new Params();
     const rows = states as Extract<KeyState, { op: 'upsert' }>[];
-    const arrays = cols.map((c) =>
-      params.add(
-        rows.map((s) => this.#text(table, c, c in s.row ? s.row[c] : s.key[c])),
-        'text[]',
-      ),
-    );
-    const select = cols.map((c, i) => `u.c${i}::${table.columns.get(c)!.cast}`);
+    const arrays = cols.map((c) => {
+      const column = table.columns.get(c)!;
+      const type = column.source.type;
+      const texts = new Array<string | null>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const s = rows[i]!;
+        texts[i] = toPostgresText(c in s.row ? s.row[c] : s.key[c], type);
+      }
+      return params.add(texts, arrayParamType(column.cast));
+    });
+    const select = cols.map((c, i) => arrayElement(`u.c${i}`, table.columns.get(c)!.cast));
     const names = cols.map(quoteIdent);
     const ts = table.tsColumn;
     if (ts && !cols.includes(ts)) {

@@ -120,6 +120,37 @@ describe('PostgresChangeSource (real PostgreSQL, logical decoding)', () => {
     expect(slotRow?.confirmed_flush_lsn).toBe(first[0]!.position);
   });
 
+  it('emits each transaction once while earlier ones stay unacknowledged across many small polls', async () => {
+    await db().query('DROP TABLE IF EXISTS orders');
+    await db().query('CREATE TABLE orders (id bigint PRIMARY KEY, note text)');
+    const s = new PostgresChangeSource({
+      url: db().url,
+      slot: `cdc_small_${process.pid}`,
+      tables: [{ schema: 'public', name: 'orders' }],
+      pollIntervalMs: 10,
+      activePollIntervalMs: 0,
+      maxChangesPerPoll: 2,
+    });
+    sources.push(s);
+    const schema = await s.introspect({ schema: 'public', name: 'orders' });
+    await (await s.snapshot(schema)).close();
+    for (let i = 1; i <= 6; i++) {
+      await db().query(
+        `BEGIN; INSERT INTO orders VALUES (${i}, 'n${i}'); UPDATE orders SET note = 'u${i}' WHERE id = ${i}; COMMIT`,
+      );
+    }
+    // Nothing is acknowledged: every peek starts again at the first transaction.
+    const batches = await collect(s, schema);
+    expect(batches.map((b) => b.events.map(brief))).toEqual(
+      [1, 2, 3, 4, 5, 6].map((i) => [
+        ['upsert', String(i), `n${i}`],
+        ['upsert', String(i), `u${i}`],
+      ]),
+    );
+    const ends = batches.map((b) => parseLsn(b.position));
+    expect([...ends].sort((a, b) => (a < b ? -1 : 1))).toEqual(ends);
+  });
+
   it('splits a large transaction into resumable parts and reports key changes as delete + upsert', async () => {
     await db().query('DROP TABLE IF EXISTS orders');
     await db().query('CREATE TABLE orders (id bigint PRIMARY KEY, note text)');

@@ -209,6 +209,48 @@ describe('runPipeline (with in-memory test doubles)', () => {
     expect(sink.rows(orders.id)).toHaveLength(5);
   });
 
+  it('assembles the next batch while one commits, yet commits one batch at a time, in order', async () => {
+    const { source, sink, base } = setup(0);
+    await runPipeline({ ...base, once: true });
+    for (let i = 1; i <= 6; i++) source.commit([upsert(i, `${i}.00`)]);
+    const apply = sink.apply.bind(sink);
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    sink.apply = async (pipeline, epoch, batch) => {
+      running++;
+      most = Math.max(most, running);
+      order.push(batch.position);
+      // Yield long enough for the engine to read and assemble the next batch meanwhile.
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      try {
+        return await apply(pipeline, epoch, batch);
+      } finally {
+        running--;
+      }
+    };
+    const result = await runPipeline({ ...base, once: true, batch: { maxRows: 1, maxWaitMs: 0 } });
+    expect(result.events).toBe(6);
+    expect(most).toBe(1);
+    expect(order).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(source.acknowledged).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(sink.rows(orders.id)).toHaveLength(6);
+  });
+
+  it('a failed commit stops the stream before the batch assembled meanwhile is sent', async () => {
+    const { source, sink, base } = setup(0);
+    await runPipeline({ ...base, once: true });
+    for (let i = 1; i <= 4; i++) source.commit([upsert(i, `${i}.00`)]);
+    const sent: string[] = [];
+    sink.onApply = (batch) => sent.push(batch.position);
+    sink.applyFailures.push(new CdcError('INVALID_ARGUMENT', 'bad batch'));
+    await expect(runPipeline({ ...base, once: true, batch: { maxRows: 1, maxWaitMs: 0 } })).rejects.toThrow(
+      'bad batch',
+    );
+    expect(sent).toEqual(['1']);
+    expect(sink.rows(orders.id)).toHaveLength(0);
+  });
+
   it('applies transforms: excluded, renamed and masked columns, target naming, soft deletes', async () => {
     const { source, sink, base } = setup(2);
     const target = { schema: 'mirror', name: 'client_orders' };

@@ -220,6 +220,8 @@ class PipelineRun {
   readonly #result: PipelineResult;
   #checkpoints = new Map<string, Position>();
   #epoch = 0;
+  /** The stream batch being committed, if any. */
+  #inflight: Promise<void> | undefined;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -459,7 +461,30 @@ class PipelineRun {
     }
   }
 
+  /**
+   * Assembles sink batches from the queue and commits them in order. One batch is in flight at a time;
+   * the next one is assembled (read, transformed) while it commits, so the source side and the target
+   * side work at once. A failed commit surfaces before anything else is sent.
+   */
   async #applyLoop(queue: BoundedQueue<ChangeBatch>, onProgress: () => void): Promise<void> {
+    let failed = false;
+    try {
+      await this.#assembleLoop(queue, onProgress);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      const inflight = this.#inflight;
+      this.#inflight = undefined;
+      if (inflight) {
+        // The batch being committed always finishes (graceful stop never half-applies).
+        if (failed) await inflight.catch(() => undefined);
+        else await inflight;
+      }
+    }
+  }
+
+  async #assembleLoop(queue: BoundedQueue<ChangeBatch>, onProgress: () => void): Promise<void> {
     let carried: ChangeBatch | undefined;
     for (;;) {
       if (this.#signal.aborted) return;
@@ -502,38 +527,54 @@ class PipelineRun {
       }
       // Stopping abandons the open batch: it was never sent, so the source replays it next time.
       if (this.#signal.aborted) return;
-      const started = performance.now();
-      const applied = await this.#apply({
+      await this.#inflight;
+      if (this.#signal.aborted) return;
+      const batch: ChangeBatch = {
         partition,
         position,
         events,
         ...(commitTimeMicros !== undefined ? { commitTimeMicros } : {}),
-      });
-      this.#checkpoints.set(partition, position);
-      onProgress();
-      await this.#o.source.acknowledge?.(partition, position);
-      this.#result.batches++;
-      this.#result.events += events.length;
-      this.#result.upserts += applied.upserts;
-      this.#result.deletes += applied.deletes;
-      this.#result.deadLetters += applied.deadLetters;
-      this.#emit({
-        type: 'applied',
-        pipeline: this.#name,
-        partition,
-        position,
-        events: events.length,
-        bytes,
-        upserts: applied.upserts,
-        deletes: applied.deletes,
-        deadLetters: applied.deadLetters,
-        tables: [...counts.values()],
-        durationMs: performance.now() - started,
-        ...(commitTimeMicros !== undefined
-          ? { lagMs: Math.max(0, Date.now() - Number(commitTimeMicros / 1000n)) }
-          : {}),
-      });
+      };
+      const inflight = this.#commit(batch, bytes, counts, onProgress);
+      // Observed by the next `await this.#inflight` (or #applyLoop's finally); never left unhandled.
+      inflight.catch(() => undefined);
+      this.#inflight = inflight;
     }
+  }
+
+  async #commit(
+    batch: ChangeBatch,
+    bytes: number,
+    counts: Map<string, { table: TableId; events: number; upserts: number; deletes: number }>,
+    onProgress: () => void,
+  ): Promise<void> {
+    const { partition, position, events, commitTimeMicros } = batch;
+    const started = performance.now();
+    const applied = await this.#apply(batch);
+    this.#checkpoints.set(partition, position);
+    onProgress();
+    await this.#o.source.acknowledge?.(partition, position);
+    this.#result.batches++;
+    this.#result.events += events.length;
+    this.#result.upserts += applied.upserts;
+    this.#result.deletes += applied.deletes;
+    this.#result.deadLetters += applied.deadLetters;
+    this.#emit({
+      type: 'applied',
+      pipeline: this.#name,
+      partition,
+      position,
+      events: events.length,
+      bytes,
+      upserts: applied.upserts,
+      deletes: applied.deletes,
+      deadLetters: applied.deadLetters,
+      tables: [...counts.values()],
+      durationMs: performance.now() - started,
+      ...(commitTimeMicros !== undefined
+        ? { lagMs: Math.max(0, Date.now() - Number(commitTimeMicros / 1000n)) }
+        : {}),
+    });
   }
 
   /** The table's transform, after evolving it if the change shows a schema change; undefined = not ours. */
@@ -548,6 +589,8 @@ class PipelineRun {
   }
 
   async #evolve(t: CompiledTransform, row: Row): Promise<CompiledTransform> {
+    // The target is altered only between commits, never under a batch still being applied.
+    await this.#inflight;
     const id = t.source.id;
     const entry = this.#o.tables.find((p) => tableKey(p.table) === tableKey(id));
     const fresh = await this.#retrying(`introspecting ${formatTableId(id)}`, () =>

@@ -174,7 +174,7 @@ export async function compileTransform(
     hasher!.update(salt + valueText(value));
     return hasher!.digest('hex');
   };
-  const row = (input: Row): Row => {
+  const copy = (input: Row): Row => {
     const out: Row = {};
     for (const [name, value] of Object.entries(input)) {
       if (!keptNames.has(name)) continue;
@@ -182,6 +182,14 @@ export async function compileTransform(
     }
     return out;
   };
+  // Without renames or masks a row that has only kept columns passes through as is (no copy per change).
+  const plain = Object.keys(rename).length === 0 && Object.keys(mask).length === 0;
+  const row = plain
+    ? (input: Row): Row => {
+        for (const name in input) if (!keptNames.has(name)) return copy(input);
+        return input;
+      }
+    : copy;
   const bound = <B extends { column: string }>(b: B | undefined): B | undefined =>
     b === undefined ? undefined : { ...b, column: targetName(b.column) };
 
@@ -206,7 +214,17 @@ export async function compileTransform(
   };
 }
 
-/** A stable map key for a table id (catalog, schema and name, unambiguous). */
+const tableKeys = new WeakMap<TableId, string>();
+
+/**
+ * A stable map key for a table id (catalog, schema and name, unambiguous). Memoized per id object:
+ * table ids are treated as immutable values.
+ */
 export function tableKey(id: TableId): string {
-  return JSON.stringify([id.catalog ?? null, id.schema ?? null, id.name]);
+  let key = tableKeys.get(id);
+  if (key === undefined) {
+    key = JSON.stringify([id.catalog ?? null, id.schema ?? null, id.name]);
+    tableKeys.set(id, key);
+  }
+  return key;
 }
