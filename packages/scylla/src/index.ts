@@ -90,6 +90,7 @@ export {
   initialCursor,
   linkGenerations,
   nextWindow,
+  snapshotStartMs,
   startPartition,
   timeuuidMicros,
   vnodeOfStream,

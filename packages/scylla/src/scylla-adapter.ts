@@ -25,7 +25,6 @@ import { translateLogRows, valueKey, type CdcTableShape, type TranslatedChange }
 import {
   caughtUpSince,
   checkRetention,
-  decodeStartPosition,
   encodeGroupPosition,
   encodeStartPosition,
   generationsFrom,
@@ -33,6 +32,7 @@ import {
   initialCursor,
   linkGenerations,
   nextWindow,
+  snapshotStartMs,
   startPartition,
   timeuuidMicros,
   type CdcGeneration,
@@ -211,6 +211,8 @@ interface CdcTableState {
   tablets: boolean;
   ttlSeconds: number;
   startMs: number;
+  /** The latest snapshot start stored for the table, if any. */
+  snapshotMs?: number;
   lastRefreshMs: number;
 }
 
@@ -614,7 +616,7 @@ export class ScyllaAdapter implements ChangeSource {
     };
     return {
       position: encodeStartPosition(startMs),
-      partition: startPartition(tableKeyOf(info.schema.id)),
+      partition: startPartition(tableKeyOf(info.schema.id), startMs),
       rows: this.#scanRows(info.schema, scanOptions, true),
       close: async () => undefined,
     };
@@ -663,10 +665,10 @@ export class ScyllaAdapter implements ChangeSource {
       tablets = false; // no system_schema.scylla_keyspaces: a vnode-only Scylla version
     }
     const tableKey = tableKeyOf(id);
-    const stored = from.get(startPartition(tableKey));
+    const snapshotMs = snapshotStartMs(from, tableKey);
     const now = Date.now();
     let startMs: number;
-    if (stored !== undefined) startMs = decodeStartPosition(stored);
+    if (snapshotMs !== undefined) startMs = snapshotMs;
     else if (this.#options.cdc.startAt === 'earliest')
       startMs = ttlSeconds > 0 ? now - ttlSeconds * 1000 + 60_000 : 0;
     else startMs = now - this.#options.cdc.confidenceMs;
@@ -687,6 +689,7 @@ export class ScyllaAdapter implements ChangeSource {
       tablets,
       ttlSeconds,
       startMs,
+      ...(snapshotMs === undefined ? {} : { snapshotMs }),
       lastRefreshMs: 0,
     };
   }
@@ -900,7 +903,7 @@ export class ScyllaAdapter implements ChangeSource {
             existing.group = group; // the generation may have gained its end
             continue;
           }
-          const cursor = initialCursor(group, options.from.get(group.id), t.startMs);
+          const cursor = initialCursor(group, options.from.get(group.id), t.startMs, t.snapshotMs);
           groups.set(group.id, { table: t, group, cursor, lastReportedMs: Date.now(), closed: false });
         }
       }

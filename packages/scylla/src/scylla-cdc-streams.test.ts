@@ -11,6 +11,8 @@ import {
   initialCursor,
   linkGenerations,
   nextWindow,
+  snapshotStartMs,
+  startPartition,
   timeuuidMicros,
   vnodeOfStream,
 } from './scylla-cdc-streams.js';
@@ -91,6 +93,33 @@ describe('generations', () => {
     expect(initialCursor(a!, undefined, 250)).toEqual({ g: 100, w: 250 });
     expect(initialCursor(b!, undefined, 250)).toEqual({ g: 500, w: 499 });
     expect(initialCursor(b!, encodeGroupPosition({ g: 500, w: 777 }), 250)).toEqual({ g: 500, w: 777 });
+  });
+
+  it('after a re-snapshot, a stored position older than the snapshot start moves up to it', () => {
+    const [g1] = linkGenerations([{ startMs: 100, streams: [stream(1n, 1)] }]);
+    const [a] = groupStreams('ks.t', g1!, { tablets: false, maxStreamsPerQuery: 10 });
+    const stored = encodeGroupPosition({ g: 100, w: 777, t: 'x' });
+    expect(initialCursor(a!, stored, 5_000, 5_000)).toEqual({ g: 100, w: 5_000 });
+    // A position past the snapshot start is kept (split-window marker included).
+    expect(initialCursor(a!, stored, 500, 500)).toEqual({ g: 100, w: 777, t: 'x' });
+    // No snapshot stored (stream-only pipeline): never moved, whatever the table start.
+    expect(initialCursor(a!, stored, 5_000)).toEqual({ g: 100, w: 777, t: 'x' });
+  });
+});
+
+describe('snapshot start partitions', () => {
+  it('one partition per snapshot; the latest start wins, legacy partitions included', () => {
+    expect(startPartition('ks.t', 1_000)).toBe('ks.t#start@1000');
+    const from = new Map([
+      ['ks.t#start', encodeStartPosition(100)],
+      [startPartition('ks.t', 1_000), encodeStartPosition(1_000)],
+      [startPartition('ks.t', 9_000), encodeStartPosition(9_000)],
+      [startPartition('ks.t2', 99_000), encodeStartPosition(99_000)],
+      ['ks.t#100#v1', encodeGroupPosition({ g: 100, w: 20_000 })],
+    ]);
+    expect(snapshotStartMs(from, 'ks.t')).toBe(9_000);
+    expect(snapshotStartMs(from, 'ks.t2')).toBe(99_000);
+    expect(snapshotStartMs(from, 'ks.other')).toBeUndefined();
   });
 });
 

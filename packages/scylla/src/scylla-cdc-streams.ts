@@ -210,21 +210,44 @@ export function decodeStartPosition(position: Position): number {
   return o.start;
 }
 
-/** Partition name of a table's snapshot start position. */
-export function startPartition(tableKey: string): string {
-  return `${tableKey}#start`;
+/**
+ * Partition name of a table's snapshot start position: `<table>#start`, and with `startMs`
+ * `<table>#start@<startMs>`. Each snapshot records its own partition (the engine stores a snapshot's
+ * partition only when it has no checkpoint yet), so a re-snapshot adds a newer start instead of being
+ * ignored; {@link snapshotStartMs} takes the latest.
+ */
+export function startPartition(tableKey: string, startMs?: number): string {
+  return startMs === undefined ? `${tableKey}#start` : `${tableKey}#start@${startMs}`;
+}
+
+/** The latest snapshot start stored for a table (see {@link startPartition}), or undefined. */
+export function snapshotStartMs(from: ReadonlyMap<string, Position>, tableKey: string): number | undefined {
+  const base = startPartition(tableKey);
+  let latest: number | undefined;
+  for (const [partition, position] of from) {
+    if (partition !== base && !partition.startsWith(`${base}@`)) continue;
+    const start = decodeStartPosition(position);
+    if (latest === undefined || start > latest) latest = start;
+  }
+  return latest;
 }
 
 /**
  * Where a group resumes: its stored position, else the later of the table's start and the generation's
- * start (minus 1 ms, since windows are exclusive at the bottom).
+ * start (minus 1 ms, since windows are exclusive at the bottom). A stored position older than the table's
+ * latest snapshot start (`snapshotMs`, after a re-snapshot) moves up to it: the snapshot holds those
+ * changes, and the log before it may have expired (the reason for re-snapshotting).
  */
 export function initialCursor(
   group: StreamGroup,
   stored: Position | undefined,
   tableStartMs: number,
+  snapshotMs?: number,
 ): GroupPosition {
-  if (stored !== undefined) return decodeGroupPosition(stored);
+  if (stored !== undefined) {
+    const p = decodeGroupPosition(stored);
+    return snapshotMs !== undefined && p.w < snapshotMs ? { g: p.g, w: snapshotMs } : p;
+  }
   return { g: group.generation.startMs, w: Math.max(tableStartMs, group.generation.startMs - 1) };
 }
 

@@ -61,6 +61,7 @@ export {
   mergeChangeStreams,
   assembleBatches,
   snapshotPartition,
+  snapshotFloors,
   tableKey,
 } from './sqlserver-cdc.js';
 export type {

@@ -512,12 +512,13 @@ export class SqlServerAdapter implements ChangeSource {
   /**
    * A consistent snapshot: reads `sys.fn_cdc_get_max_lsn()` inside a SNAPSHOT (or REPEATABLE READ)
    * transaction, then pages through the table in it. Changes after that LSN are streamed afterwards;
-   * those already in the snapshot are re-applied idempotently. The position is stored under the table's
-   * own partition (`table:<schema>.<name>`, {@link snapshotPartition}): the stream starts at the merged
-   * position (`*`) or, before there is one, at the earliest table position, and skips each table's
-   * changes up to its own snapshot position. Per-table partitions keep tables snapshotted in parallel
-   * from overwriting each other's start (a shared partition could end at the later of two positions and
-   * lose the other table's changes in between).
+   * those already in the snapshot are re-applied idempotently. The position is stored under a partition
+   * of this table and snapshot (`table:<schema>.<name>@<lsn>`, {@link snapshotPartition}): the stream
+   * starts at the merged position (`*`) or, before there is one, at the earliest table position, and
+   * skips each table's changes up to its latest snapshot position ({@link snapshotFloors}). Per-table
+   * partitions keep tables snapshotted in parallel from overwriting each other's start (a shared one
+   * could end at the later of two positions and lose the other table's changes in between); one per
+   * snapshot lets a re-snapshot (after a retention gap) move the table's start forward.
    */
   async snapshot(
     table: TableSchema,
@@ -583,7 +584,7 @@ export class SqlServerAdapter implements ChangeSource {
       }
       return {
         position: formatPosition({ lsn }),
-        partition: snapshotPartition(table.id),
+        partition: snapshotPartition(table.id, formatPosition({ lsn })),
         rows: rows(),
         close,
       };

@@ -14,11 +14,12 @@ import {
   enableCdcStatements,
   captureInstanceName,
   snapshotPartition,
+  snapshotFloors,
   timelinesByTable,
   type CaptureInstance,
   type ChangeRecord,
 } from './sqlserver-cdc.js';
-import { parseLsn, type Lsn } from './sqlserver-lsn.js';
+import { formatPosition, parseLsn, type Lsn } from './sqlserver-lsn.js';
 
 const L = (text: string): Lsn => parseLsn(text);
 const lsn = (n: number) => L(n.toString(16).padStart(20, '0'));
@@ -152,6 +153,53 @@ describe('assembleBatches', () => {
     const batches = await collect(assembleBatches(stream(), { maxEvents: 100, floors }));
     expect(batches[0]?.events).toEqual([{ op: 'upsert', table: lines.id, key: { id: 9 }, row: { id: 9 } }]);
     expect(batches[1]?.events).toHaveLength(5);
+  });
+});
+
+describe('snapshot partitions and floors (hand-off from runPipeline)', () => {
+  const pos = (n: number) => formatPosition({ lsn: lsn(n) });
+
+  it('names one partition per table and snapshot', () => {
+    expect(snapshotPartition(orders.id, pos(16))).toBe(`table:dbo.orders@${pos(16)}`);
+    expect(snapshotPartition({ name: 'orders' }, pos(16))).toBe(`table:dbo.orders@${pos(16)}`);
+  });
+
+  it('tables snapshotted in parallel keep their own floors (no shared partition to overwrite)', () => {
+    // The engine stores each snapshot's partition; the stream must not start after either table's LSN.
+    const from = new Map([
+      [snapshotPartition(orders.id, pos(10)), pos(10)],
+      [snapshotPartition(lines.id, pos(12)), pos(12)],
+    ]);
+    const floors = snapshotFloors(from, [orders.id, lines.id]);
+    expect(floors).toEqual(
+      new Map([
+        ['dbo.orders', { lsn: lsn(10) }],
+        ['dbo.lines', { lsn: lsn(12) }],
+      ]),
+    );
+  });
+
+  it('a re-snapshot moves the table floor forward; older and legacy partitions are outranked', () => {
+    const from = new Map([
+      ['*', pos(5)],
+      [snapshotPartition(orders.id), pos(3)], // partition without position (earlier releases)
+      [snapshotPartition(orders.id, pos(4)), pos(4)],
+      [snapshotPartition(orders.id, pos(40)), pos(40)],
+      ['table:dbo.orders_archive@x', 'not a position of ours'],
+    ]);
+    expect(snapshotFloors(from, [orders.id]).get('dbo.orders')).toEqual({ lsn: lsn(40) });
+    expect(snapshotFloors(from, [lines.id]).size).toBe(0);
+  });
+
+  it('records up to the floor are skipped per table, later ones applied', async () => {
+    const floors = snapshotFloors(new Map([[snapshotPartition(orders.id, pos(1)), pos(1)]]), [orders.id]);
+    const batches = await collect(
+      assembleBatches(from([rec(orders, 1, 1, 2, { id: 1 }), rec(orders, 2, 1, 2, { id: 2 })]), {
+        maxEvents: 100,
+        floors,
+      }),
+    );
+    expect(batches.map((b) => b.events.map((e) => (e.op === 'upsert' ? e.row.id : null)))).toEqual([[], [2]]);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   formatLsn,
   incrementLsn,
   lsnToBuffer,
+  parsePosition,
   type Lsn,
   type SqlServerPosition,
 } from './sqlserver-lsn.js';
@@ -199,9 +200,35 @@ export function tableKey(id: TableId): string {
   return `${id.schema ?? 'dbo'}.${id.name}`;
 }
 
-/** The partition name a table's snapshot position is stored under. */
-export function snapshotPartition(id: TableId): string {
-  return `table:${tableKey(id)}`;
+/**
+ * The partition a table's snapshot position is stored under: `table:<schema>.<name>`, and with `position`
+ * `table:<schema>.<name>@<position>`. Each snapshot records its own partition (the engine stores a
+ * snapshot's partition only when it has no checkpoint yet), so a re-snapshot adds a newer one instead of
+ * being ignored; {@link snapshotFloors} takes the latest per table.
+ */
+export function snapshotPartition(id: TableId, position?: string): string {
+  return position === undefined ? `table:${tableKey(id)}` : `table:${tableKey(id)}@${position}`;
+}
+
+/**
+ * Each table's floor: the latest snapshot position stored for it (partitions `table:<key>` and
+ * `table:<key>@…`, see {@link snapshotPartition}). The stream skips a table's changes at or below it.
+ */
+export function snapshotFloors(
+  from: ReadonlyMap<string, string>,
+  tables: readonly TableId[],
+): Map<string, SqlServerPosition> {
+  const floors = new Map<string, SqlServerPosition>();
+  for (const t of tables) {
+    const base = snapshotPartition(t);
+    for (const [partition, position] of from) {
+      if (partition !== base && !partition.startsWith(`${base}@`)) continue;
+      const p = parsePosition(position);
+      const current = floors.get(tableKey(t));
+      if (!current || comparePosition(p, current) > 0) floors.set(tableKey(t), p);
+    }
+  }
+  return floors;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import {
   checkRetention,
   mergeChangeStreams,
   renderEnableCdcSql,
-  snapshotPartition,
+  snapshotFloors,
   tableKey,
   timelinesByTable,
   type CaptureInstance,
@@ -163,11 +163,10 @@ export class SqlServerChangeStream {
       await this.#checkAgent(session, true);
 
       // Start: the merged stream's position, else the oldest snapshot position, else now.
-      const floors = new Map<string, SqlServerPosition>();
-      for (const t of options.tables) {
-        const p = options.from.get(snapshotPartition(t.id));
-        if (p) floors.set(tableKey(t.id), parsePosition(p));
-      }
+      const floors = snapshotFloors(
+        options.from,
+        options.tables.map((t) => t.id),
+      );
       const stored = options.from.get(SQLSERVER_PARTITION);
       let position: SqlServerPosition;
       if (stored) position = parsePosition(stored);

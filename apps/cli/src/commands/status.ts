@@ -17,8 +17,8 @@ import {
   type TableId,
 } from '@cdc/core';
 import { connectPostgres, parseLsn, type PostgresAdapter } from '@cdc/postgres';
-import { decodeGroupPosition } from '@cdc/scylla';
-import { snapshotPartition as sqlServerSnapshotPartition } from '@cdc/sqlserver';
+import { decodeGroupPosition, snapshotStartMs } from '@cdc/scylla';
+import { formatPosition, snapshotFloors } from '@cdc/sqlserver';
 import type { Command } from 'commander';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
@@ -211,7 +211,13 @@ export function tableStream(
   checkpoints: ReadonlyMap<string, { position: string; updated: string }>,
 ): { position: string; updated: string } | undefined {
   if (engine === 'sqlserver') {
-    return checkpoints.has('*') ? undefined : checkpoints.get(sqlServerSnapshotPartition(table));
+    if (checkpoints.has('*')) return undefined;
+    const positions = new Map([...checkpoints].map(([p, v]) => [p, v.position]));
+    const floor = snapshotFloors(positions, [table]).values().next().value;
+    if (!floor) return undefined;
+    const position = formatPosition(floor);
+    const entry = [...checkpoints.values()].find((v) => v.position === position);
+    return { position, updated: entry?.updated ?? '' };
   }
   if (engine !== 'scylla') return undefined;
   const prefix = `${formatTableId(table)}#`;
@@ -219,7 +225,7 @@ export function tableStream(
   let updated = '';
   let groups = 0;
   for (const [partition, value] of checkpoints) {
-    if (!partition.startsWith(prefix) || partition.endsWith('#start')) continue;
+    if (!partition.startsWith(prefix) || /#start(@|$)/.test(partition)) continue;
     try {
       const w = decodeGroupPosition(value.position).w;
       oldest = oldest === undefined ? w : Math.min(oldest, w);
@@ -229,7 +235,15 @@ export function tableStream(
       // not a stream-group position
     }
   }
-  if (oldest === undefined) return checkpoints.get(`${prefix}start`);
+  if (oldest === undefined) {
+    const start = snapshotStartMs(
+      new Map([...checkpoints].map(([p, v]) => [p, v.position])),
+      formatTableId(table),
+    );
+    return start === undefined
+      ? undefined
+      : { position: `snapshot start ${new Date(start).toISOString()}`, updated: '' };
+  }
   return {
     position: `${groups} stream group(s), all consumed up to ${new Date(oldest).toISOString()}`,
     updated,
