@@ -11,6 +11,7 @@ import {
   describeError,
   embeddedPipelines,
   isTransientError,
+  pipelineRunOptions,
   formatTableId,
   runPipeline,
   type CdcConfig,
@@ -168,11 +169,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       }
       try {
         const result = await runPipeline({
-          name: pipeline.name,
+          ...pipelineRunOptions(pipeline),
           source: replication.source,
           sink: replication.sink,
-          tables: replication.tables,
-          ...(pipeline.mode ? { mode: pipeline.mode } : {}),
           signal: stop.signal,
           onEvent: (event) => onPipelineEvent(pipeline.name, event),
           resnapshotCommand: (t) =>

@@ -8,6 +8,7 @@ import {
   describeError,
   embeddedPipelines,
   formatTableId,
+  pipelineRunOptions,
   runPipeline,
   type CdcConfig,
   type PipelineConfig,
@@ -176,11 +177,9 @@ async function replicate(ctx: CommandContext, opts: ReplicateOptions, hooks: Rep
         const r = await openReplication(ctx, config, pipeline);
         try {
           return await runPipeline({
-            name: pipeline.name,
+            ...pipelineRunOptions(pipeline),
             source: r.source,
             sink: r.sink,
-            tables: r.tables,
-            ...(pipeline.mode ? { mode: pipeline.mode } : {}),
             once: opts.once === true,
             signal: stop.signal,
             onEvent,

@@ -7,6 +7,7 @@ import {
   CdcError,
   formatTableId,
   parseTableName,
+  pipelineRunOptions,
   pipelineTables,
   runPipeline,
   type TableId,
@@ -60,7 +61,7 @@ async function snapshot(ctx: CommandContext, opts: SnapshotOptions, hooks: Repli
         matched += tables.length;
         results.push(
           await runPipeline({
-            name: pipeline.name,
+            ...pipelineRunOptions(pipeline),
             source: r.source,
             sink: r.sink,
             tables,

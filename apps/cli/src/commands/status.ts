@@ -10,7 +10,7 @@ import {
   formatTableId,
   isSnapshotDone,
   pipelineTables,
-  replicationSlotName,
+  pipelineSlotName,
   snapshotPartition,
   type CdcConfig,
   type PipelineConfig,
@@ -79,11 +79,9 @@ async function sourceLsn(
     const [row] = await adapter.query<{ lsn: string; slot: boolean }>(
       `SELECT pg_current_wal_lsn()::text AS lsn,
               EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1) AS slot`,
-      [replicationSlotName(pipeline.name)],
+      [pipelineSlotName(pipeline)],
     );
-    const note = row?.slot
-      ? undefined
-      : `replication slot ${replicationSlotName(pipeline.name)} does not exist`;
+    const note = row?.slot ? undefined : `replication slot ${pipelineSlotName(pipeline)} does not exist`;
     return { lsn: row?.lsn, note };
   } catch (error) {
     return { lsn: undefined, note: `source not reachable: ${ctx.redactor.redact(describeError(error))}` };
