@@ -5,8 +5,6 @@
  * `--<role>-password` reference, the URL, `CDC_<ROLE>_PASSWORD`, then the engine's usual variable.
  */
 import { CdcError, redactUrl, resolveSecret, defaultSecretResolvers, type ScanSource } from '@cdc/core';
-import type { ScyllaAdapter } from '@cdc/scylla';
-import type { SqlServerAdapter } from '@cdc/sqlserver';
 import { classifyError } from './cli-error.js';
 import type { Redactor } from './redact.js';
 
@@ -23,74 +21,16 @@ async function openPostgres(url: string): Promise<ScanSource> {
   return connectPostgres({ url });
 }
 
-/** Loads a module by name (the default is a dynamic `import`; tests inject failures). */
-export type ModuleLoader = (name: string) => Promise<unknown>;
-
-const importModule: ModuleLoader = (name) => import(name);
-
-/**
- * Opens a SQL Server source (`mssql://`, `sqlserver://`): the adapter, a `ChangeSource`. tedious is an
- * optional peer dependency, loaded only here.
- */
-export async function openSqlServerAdapter(
-  url: string,
-  load: ModuleLoader = importModule,
-): Promise<SqlServerAdapter> {
-  const [{ connectSqlServer }, tedious] = await Promise.all([
-    import('@cdc/sqlserver'),
-    importDriver('tedious', 'SQL Server', load),
-  ]);
-  return connectSqlServer({
-    connection: url,
-    tedious: tedious as Parameters<typeof connectSqlServer>[0]['tedious'],
-  });
+/** Opens a SQL Server source (`mssql://`, `sqlserver://`); tedious, an optional peer, loads lazily. */
+async function openSqlServer(url: string): Promise<ScanSource> {
+  const { connectSqlServer, loadTedious } = await import('@cdc/sqlserver');
+  return connectSqlServer({ connection: url, tedious: await loadTedious() });
 }
 
-/**
- * Opens a ScyllaDB/Cassandra source (`scylla://`, `cassandra://`): the adapter, a `ChangeSource` on
- * ScyllaDB. cassandra-driver is an optional peer dependency, loaded only here.
- */
-export async function openScyllaAdapter(
-  url: string,
-  load: ModuleLoader = importModule,
-): Promise<ScyllaAdapter> {
-  const [{ connectScylla }, driver] = await Promise.all([
-    import('@cdc/scylla'),
-    importDriver('cassandra-driver', 'ScyllaDB', load),
-  ]);
-  return connectScylla({ url, driver: driver as Parameters<typeof connectScylla>[0]['driver'] });
-}
-
-function moduleNotFound(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-}
-
-/**
- * Loads an optional peer driver; `CONNECTION_FAILED` with the `npm install` command when it is not
- * installed (or names the load failure when it is installed but broken).
- */
-export async function importDriver(
-  name: 'tedious' | 'cassandra-driver',
-  engine: string,
-  load: ModuleLoader = importModule,
-): Promise<unknown> {
-  try {
-    const module = (await load(name)) as { default?: unknown };
-    return module.default ?? module;
-  } catch (error) {
-    if (!moduleNotFound(error)) {
-      throw new CdcError(
-        'CONNECTION_FAILED',
-        `the ${engine} driver "${name}" could not be loaded: ${(error as Error).message}`,
-        { hint: `reinstall it: npm install ${name}`, cause: error },
-      );
-    }
-    throw new CdcError('CONNECTION_FAILED', `the ${engine} driver "${name}" is not installed`, {
-      hint: `it is an optional peer dependency of cdc: npm install ${name}`,
-      cause: error,
-    });
-  }
+/** Opens a ScyllaDB/Cassandra source; cassandra-driver, an optional peer, loads lazily. */
+async function openScylla(url: string): Promise<ScanSource> {
+  const { connectScylla, loadCassandraDriver } = await import('@cdc/scylla');
+  return connectScylla({ url, driver: await loadCassandraDriver() });
 }
 
 const registry: Record<string, SchemeEntry> = {
@@ -110,44 +50,31 @@ const registry: Record<string, SchemeEntry> = {
     dialect: 'sqlserver',
     passwordVariables: ['MSSQL_PASSWORD', 'SQLCMDPASSWORD'],
     example: 'mssql://user@host:1433/db',
-    open: (url) => openSqlServerAdapter(url),
+    open: openSqlServer,
   },
   sqlserver: {
     dialect: 'sqlserver',
     passwordVariables: ['MSSQL_PASSWORD', 'SQLCMDPASSWORD'],
     example: 'sqlserver://user@host:1433/db',
-    open: (url) => openSqlServerAdapter(url),
+    open: openSqlServer,
   },
   scylla: {
     dialect: 'scylla',
     passwordVariables: ['SCYLLA_PASSWORD', 'CASSANDRA_PASSWORD'],
     example: 'scylla://user@host:9042/keyspace?dc=dc1',
-    open: (url) => openScyllaAdapter(url),
+    open: openScylla,
   },
   cassandra: {
     dialect: 'scylla',
     passwordVariables: ['SCYLLA_PASSWORD', 'CASSANDRA_PASSWORD'],
     example: 'cassandra://user@host:9042/keyspace?dc=dc1',
-    open: (url) => openScyllaAdapter(url),
+    open: openScylla,
   },
 };
 
 /** URL schemes `cdc` understands. */
 export function supportedSchemes(): string[] {
   return Object.keys(registry);
-}
-
-/**
- * Opens the adapter for a URL by its scheme, without password resolution (the URL carries it): for
- * services that read resolved configuration, like the worker's scheduled reconciliation.
- */
-export async function openSourceUrl(url: string, role = 'source'): Promise<ScanSource> {
-  const { entry } = parseConnectionUrl(url, role);
-  try {
-    return await entry.open(url);
-  } catch (error) {
-    throw classifyError(error, `${role} ${redactUrl(url)}`);
-  }
 }
 
 /** Options of {@link connectUrl}. */

@@ -26,17 +26,7 @@ export { ExitCode, classifyError, formatError } from './cli-error.js';
 export { parseDuration } from './duration.js';
 export { Redactor } from './redact.js';
 export type { OutputStream } from './output.js';
-export {
-  connectUrl,
-  importDriver,
-  openScyllaAdapter,
-  openSourceUrl,
-  openSqlServerAdapter,
-  supportedSchemes,
-  type ConnectOptions,
-  type ModuleLoader,
-  type OpenConnection,
-} from './connect.js';
+export { connectUrl, supportedSchemes, type ConnectOptions, type OpenConnection } from './connect.js';
 export {
   connectionError,
   defaultSchemaOf,

@@ -1,219 +1,29 @@
 /**
- * Source-neutral replication: opens a configured pipeline's change source by the scheme of its source
- * connection — `postgres://` logical decoding (@cdc/postgres), `mssql://` CDC capture instances
- * (@cdc/sqlserver, tedious), `scylla://` the CDC log (@cdc/scylla, cassandra-driver) — with the
- * PostgreSQL sink as target. `cdc replicate`, `cdc snapshot`, `cdc status` and the worker all open
- * pipelines here, so a source engine is wired in one place.
+ * Source-neutral replication for `cdc replicate`, `cdc snapshot` and `cdc status`: the dispatch by the
+ * source URL's scheme is the worker's (@cdc/worker, bundled into the `cdc` executable), so the CLI and
+ * the worker open pipelines the same way. CLI-only wording lives here.
  */
-import {
-  CdcError,
-  isCdcError,
-  pipelineTables,
-  redactUrl,
-  type ChangeSink,
-  type ChangeSource,
-  type PipelineConfig,
-  type PipelineTable,
-} from '@cdc/core';
-import {
-  openPostgresReplication,
-  PostgresSink,
-  type PostgresReplication,
-  type PostgresReplicationOptions,
-} from '@cdc/postgres';
-import { parseScyllaUrl } from '@cdc/scylla';
-import { classifyError } from './cli-error.js';
-import { openScyllaAdapter, openSqlServerAdapter, parseConnectionUrl } from './connect.js';
+import type { PipelineConfig } from '@cdc/core';
+import type { SourceEngine } from '@cdc/worker';
 
-/** The source engines a pipeline can replicate from. */
-export type SourceEngine = 'postgres' | 'sqlserver' | 'scylla';
-
-/** A configured connection: its name in the configuration, URL and resolved password. */
-export interface ReplicationConnection {
-  name: string;
-  url: string;
-  password?: string | undefined;
-}
-
-/** A pipeline's source, sink and tables, ready for `runPipeline`. */
-export interface PipelineReplication {
-  engine: SourceEngine;
-  source: ChangeSource;
-  sink: ChangeSink;
-  tables: PipelineTable[];
-  /**
-   * PostgreSQL sources only: drops the pipeline's replication slot and publication. Absent for other
-   * engines (SQL Server capture instances and Scylla CDC logs are not owned by a pipeline).
-   */
-  dropSlot?: () => Promise<{ slot: string; dropped: boolean }>;
-  /** Closes source and sink. Idempotent. */
-  close(): Promise<void>;
-}
-
-/** How each engine's pieces are opened (replaceable in tests; defaults load the real adapters). */
-export interface ReplicationOpeners {
-  postgres(options: PostgresReplicationOptions): PostgresReplication;
-  /** Connects to SQL Server (`connectSqlServer` with tedious). */
-  sqlserver(url: string): Promise<ChangeSource>;
-  /** Connects to ScyllaDB (`connectScylla` with cassandra-driver). */
-  scylla(url: string): Promise<ChangeSource>;
-  /** The PostgreSQL sink of the target. */
-  sink(url: string, pipeline: string): ChangeSink;
-}
-
-const defaultOpeners: ReplicationOpeners = {
-  postgres: openPostgresReplication,
-  sqlserver: (url) => openSqlServerAdapter(url),
-  scylla: (url) => openScyllaAdapter(url),
-  sink: (url, pipeline) => PostgresSink.open({ url, applicationName: `cdc-sink:${pipeline}` }),
-};
-
-/** Options of {@link openPipelineReplication}. */
-export interface OpenPipelineReplicationOptions {
-  pipeline: PipelineConfig;
-  source: ReplicationConnection;
-  target: ReplicationConnection;
-  /** Operational warnings of the source (e.g. PostgreSQL slots retaining WAL). */
-  onWarning?: (message: string) => void;
-  /** Replaces how sources and sinks are opened (tests). */
-  openers?: Partial<ReplicationOpeners>;
-}
-
-/** A connection URL with its (resolved) password set. */
-export function urlWithPassword(url: string, password: string | undefined): string {
-  if (password === undefined || password === '') return url;
-  const u = new URL(url);
-  u.password = encodeURIComponent(password);
-  return u.toString();
-}
-
-/** How a configured connection is named in messages: `source connection "erp" (mssql://sa:***@h/db)`. */
-export function describeConnection(connection: ReplicationConnection, role?: 'source' | 'target'): string {
-  return `${role ? `${role} ` : ''}connection "${connection.name}" (${redactUrl(connection.url)})`;
-}
-
-/**
- * The engine of a pipeline's source connection, by URL scheme: `postgres`/`postgresql`,
- * `mssql`/`sqlserver`, `scylla`/`cassandra`. Throws `INVALID_ARGUMENT` naming the pipeline and the
- * connection for any other scheme.
- */
-export function sourceEngineOf(pipeline: PipelineConfig, source: ReplicationConnection): SourceEngine {
-  return parseConnectionUrl(source.url, `pipeline ${pipeline.name}: source connection "${source.name}"`).entry
-    .dialect;
-}
-
-/**
- * The schema a table name without one resolves to on `engine`: `public` (PostgreSQL), `dbo` (SQL
- * Server), the URL's keyspace (ScyllaDB; undefined without one).
- */
-export function defaultSchemaOf(engine: SourceEngine, url: string): string | undefined {
-  if (engine === 'postgres') return 'public';
-  if (engine === 'sqlserver') return 'dbo';
-  try {
-    return parseScyllaUrl(url).keyspace;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A failure to open a connection as one `CdcError` whose message starts with `where` (e.g.
- * `pipeline sales: source connection "erp" (mssql://sa:***@h/db)`); code, hint and transience kept.
- */
-export function connectionError(error: unknown, where: string): CdcError {
-  const base = isCdcError(error) ? error : classifyError(error);
-  if (base.message.startsWith(where)) return base;
-  return new CdcError(base.code, `${where}: ${base.message}`, {
-    ...(base.hint ? { hint: base.hint } : {}),
-    cause: base.cause ?? error,
-    transient: base.transient,
-  });
-}
-
-function requirePostgresTarget(pipeline: PipelineConfig, target: ReplicationConnection): void {
-  const engine = parseConnectionUrl(
-    target.url,
-    `pipeline ${pipeline.name}: target connection "${target.name}"`,
-  ).entry.dialect;
-  if (engine !== 'postgres') {
-    throw new CdcError(
-      'CONFIG_INVALID',
-      `pipeline ${pipeline.name}: ${describeConnection(target, 'target')} is ${engine}; replication writes into PostgreSQL only`,
-      { hint: 'point the pipeline target at a postgres:// connection' },
-    );
-  }
-}
-
-/**
- * Opens one configured pipeline for `runPipeline`: the change source its source URL's scheme calls for
- * and a PostgreSQL sink on the target. SQL Server and ScyllaDB sources connect here (so an unreachable
- * server fails now, naming the connection); their drivers are optional peer dependencies, and a missing
- * one fails with the `npm install` command.
- *
- * @example
- * ```ts
- * const r = await openPipelineReplication({ pipeline, source: { name: 'erp', url, password }, target });
- * try {
- *   await runPipeline({ name: pipeline.name, source: r.source, sink: r.sink, tables: r.tables });
- * } finally {
- *   await r.close();
- * }
- * ```
- */
-export async function openPipelineReplication(
-  options: OpenPipelineReplicationOptions,
-): Promise<PipelineReplication> {
-  const { pipeline, source, target } = options;
-  const openers = { ...defaultOpeners, ...options.openers };
-  const engine = sourceEngineOf(pipeline, source);
-  requirePostgresTarget(pipeline, target);
-  const sourceUrl = urlWithPassword(source.url, source.password);
-  const targetUrl = urlWithPassword(target.url, target.password);
-  if (engine === 'postgres') {
-    const r = openers.postgres({
-      pipeline,
-      sourceUrl,
-      targetUrl,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-    });
-    return {
-      engine,
-      source: r.source,
-      sink: r.sink,
-      tables: r.tables,
-      dropSlot: async () => ({ slot: r.source.slot, dropped: await r.source.dropSlot() }),
-      close: once(() => r.close()),
-    };
-  }
-  let changeSource: ChangeSource;
-  try {
-    changeSource = await openers[engine](sourceUrl);
-  } catch (error) {
-    throw connectionError(error, `pipeline ${pipeline.name}: ${describeConnection(source, 'source')}`);
-  }
-  let sink: ChangeSink;
-  try {
-    sink = openers.sink(targetUrl, pipeline.name);
-  } catch (error) {
-    await changeSource.close().catch(() => undefined);
-    throw connectionError(error, `pipeline ${pipeline.name}: ${describeConnection(target, 'target')}`);
-  }
-  return {
-    engine,
-    source: changeSource,
-    sink,
-    tables: pipelineTables(pipeline),
-    close: once(async () => {
-      await Promise.allSettled([changeSource.close(), sink.close()]);
-    }),
-  };
-}
-
-/** `fn` run at most once; later calls get the first call's promise. */
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => (done ??= fn());
-}
+export {
+  connectionError,
+  defaultSchemaOf,
+  describeConnection,
+  engineOfUrl,
+  openPipelineReplication,
+  openScyllaAdapter,
+  openSourceAdapter,
+  openSqlServerAdapter,
+  sourceEngineOf,
+  urlWithPassword,
+  SOURCE_ENGINES,
+  type OpenPipelineReplicationOptions,
+  type PipelineReplication,
+  type ReplicationConnection,
+  type ReplicationOpeners,
+  type SourceEngine,
+} from '@cdc/worker';
 
 /** What `cdc replicate --drop-slot` says about a pipeline whose source keeps no replication slot. */
 export function noSlotMessage(pipeline: PipelineConfig, engine: Exclude<SourceEngine, 'postgres'>): string {

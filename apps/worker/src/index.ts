@@ -15,6 +15,26 @@ export type {
   ReconcileRunOutcome,
   ReconcileJobOptions,
 } from './reconcile-job.js';
-export { runReconciliation, reconcilePairs, urlWithPassword } from './reconcile-job.js';
+export { runReconciliation, reconcilePairs } from './reconcile-job.js';
+export {
+  connectionError,
+  defaultSchemaOf,
+  describeConnection,
+  engineOfUrl,
+  openPipelineReplication,
+  openScyllaAdapter,
+  openSourceAdapter,
+  openSqlServerAdapter,
+  sourceEngineOf,
+  urlWithPassword,
+  SOURCE_ENGINES,
+} from './replication-sources.js';
+export type {
+  OpenPipelineReplicationOptions,
+  PipelineReplication,
+  ReplicationConnection,
+  ReplicationOpeners,
+  SourceEngine,
+} from './replication-sources.js';
 export type { Clock } from './rate-limit.js';
 export { RowRateLimiter, throttleSource } from './rate-limit.js';

@@ -18,10 +18,10 @@ import {
   type ScanSource,
   type TableId,
 } from '@cdc/core';
-import { openSourceUrl, urlWithPassword } from '@cdc/cli';
 import type { CdcMetrics, Logger } from '@cdc/metrics';
 import { connectPostgres, PostgresResultStore } from '@cdc/postgres';
 import { RowRateLimiter, throttleSource } from './rate-limit.js';
+import { openSourceAdapter, urlWithPassword } from './replication-sources.js';
 
 /** One table to reconcile. */
 export interface ReconcilePair {
@@ -66,8 +66,6 @@ export interface ReconcileJobOptions {
   /** Opens a source by URL (default: by scheme, as `cdc diff` does — PostgreSQL, SQL Server, ScyllaDB). */
   openSource?: (url: string) => Promise<ScanSource>;
 }
-
-export { urlWithPassword };
 
 /** The configured tables to reconcile: `reconcile.tables` if set, else every embedded pipeline table. */
 export function reconcilePairs(config: CdcConfig): ReconcilePair[] {
@@ -115,7 +113,8 @@ export async function runReconciliation(options: ReconcileJobOptions): Promise<R
   const { config, logger, metrics } = options;
   const settings = config.reconcile ?? {};
   const limiter = options.rowsPerSecond ? new RowRateLimiter(options.rowsPerSecond) : undefined;
-  const openSource = options.openSource ?? ((url: string) => openSourceUrl(url));
+  const openSource =
+    options.openSource ?? ((url: string) => openSourceAdapter(url, { applicationName: 'cdc-reconcile' }));
   const byTarget = new Map<string, ReconcilePair[]>();
   for (const pair of reconcilePairs(config)) {
     byTarget.set(pair.targetConnection, [...(byTarget.get(pair.targetConnection) ?? []), pair]);

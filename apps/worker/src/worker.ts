@@ -26,15 +26,10 @@ import {
   type Logger,
   type MetricsServer,
 } from '@cdc/metrics';
-import { openPipelineReplication, type PipelineReplication } from '@cdc/cli';
 import { connectPostgres } from '@cdc/postgres';
 import { Cron } from 'croner';
-import {
-  runReconciliation,
-  urlWithPassword,
-  type ReconcileJobOptions,
-  type ReconcileRunOutcome,
-} from './reconcile-job.js';
+import { openPipelineReplication, urlWithPassword, type PipelineReplication } from './replication-sources.js';
+import { runReconciliation, type ReconcileJobOptions, type ReconcileRunOutcome } from './reconcile-job.js';
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {

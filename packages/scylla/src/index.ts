@@ -23,7 +23,9 @@ export type {
   ScyllaOptionsInput,
   ScyllaTlsOptions,
 } from './scylla-options.js';
+export { loadCassandraDriver } from './scylla-driver.js';
 export type {
+  ScyllaModuleLoader,
   ScyllaDriverClient,
   ScyllaDriverClientOptions,
   ScyllaDriverColumn,

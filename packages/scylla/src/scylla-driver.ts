@@ -3,6 +3,7 @@
  * peer dependency (the kysely way): pass `import * as driver from 'cassandra-driver'` in, never bundle it.
  */
 
+import { CdcError } from '@cdc/core';
 import type { ScyllaConsistency } from './scylla-options.js';
 
 /** One row as the driver returns it (column name → driver value). */
@@ -89,4 +90,34 @@ export interface ScyllaDriverTypes {
 export interface ScyllaDriverModule {
   Client: new (options: ScyllaDriverClientOptions) => ScyllaDriverClient;
   types: ScyllaDriverTypes;
+}
+
+/** Loads a module by name (default: a dynamic `import`); injectable so tests can simulate failures. */
+export type ScyllaModuleLoader = (name: string) => Promise<unknown>;
+
+/**
+ * Loads cassandra-driver, the optional peer dependency, for callers that open ScyllaDB by URL (the CLI,
+ * the worker). Not installed: `CONNECTION_FAILED` with the `npm install cassandra-driver` command;
+ * installed but broken: the load error, with the reinstall command.
+ */
+export async function loadCassandraDriver(
+  load: ScyllaModuleLoader = (name) => import(name),
+): Promise<ScyllaDriverModule> {
+  try {
+    const module = (await load('cassandra-driver')) as { default?: unknown };
+    return (module.default ?? module) as ScyllaDriverModule;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') {
+      throw new CdcError(
+        'CONNECTION_FAILED',
+        `the ScyllaDB driver "cassandra-driver" could not be loaded: ${(error as Error).message}`,
+        { hint: 'reinstall it: npm install cassandra-driver', cause: error },
+      );
+    }
+    throw new CdcError('CONNECTION_FAILED', 'the ScyllaDB driver "cassandra-driver" is not installed', {
+      hint: 'it is an optional peer dependency of cdc: npm install cassandra-driver',
+      cause: error,
+    });
+  }
 }

@@ -14,8 +14,9 @@ export {
   sqlServerAuthenticationSchema,
 } from './sqlserver-config.js';
 export type { SqlServerConfig, SqlServerConfigInput, SqlServerAuthentication } from './sqlserver-config.js';
-export { SqlServerDriver, SqlServerSession, tediousConfigOf } from './sqlserver-driver.js';
+export { SqlServerDriver, SqlServerSession, loadTedious, tediousConfigOf } from './sqlserver-driver.js';
 export type {
+  ModuleLoader,
   TediousModuleLike,
   TediousConnectionLike,
   TediousRequestLike,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as tedious from 'tedious';
 import { parseSqlServerUrl } from './sqlserver-config.js';
-import { tediousConfigOf, type TediousModuleLike } from './sqlserver-driver.js';
+import { loadTedious, tediousConfigOf, type TediousModuleLike } from './sqlserver-driver.js';
 
 describe('tediousConfigOf', () => {
   it('the real tedious module satisfies the injected slice', () => {
@@ -73,5 +73,32 @@ describe('tedious accepts the configuration cdc builds', () => {
     const cfg = tediousConfigOf(parseSqlServerUrl('mssql://u:p@h/db'));
     cfg.options.connectTimeout = 'soon';
     expect(() => new Connection(cfg as unknown as ConstructorParameters<typeof Connection>[0])).toThrow();
+  });
+});
+
+describe('loadTedious (optional peer dependency)', () => {
+  it('loads the installed driver', async () => {
+    const t = await loadTedious();
+    expect(typeof t.Request).toBe('function');
+    expect(t.TYPES.NVarChar).toBeDefined();
+  });
+  it('a missing driver says how to install it', async () => {
+    const missing = async () => {
+      throw Object.assign(new Error("Cannot find package 'tedious'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    };
+    await expect(loadTedious(missing)).rejects.toMatchObject({
+      code: 'CONNECTION_FAILED',
+      message: 'the SQL Server driver "tedious" is not installed',
+      hint: 'it is an optional peer dependency of cdc: npm install tedious',
+    });
+  });
+  it('a driver that is installed but fails to load is not called missing', async () => {
+    const broken = async () => {
+      throw new SyntaxError('Unexpected token');
+    };
+    await expect(loadTedious(broken)).rejects.toMatchObject({
+      message: 'the SQL Server driver "tedious" could not be loaded: Unexpected token',
+      hint: 'reinstall it: npm install tedious',
+    });
   });
 });

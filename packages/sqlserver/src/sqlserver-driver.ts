@@ -388,3 +388,35 @@ export class SqlServerDriver {
     await this.#pool.destroy();
   }
 }
+
+/** Loads a module by name (default: a dynamic `import`); injectable so tests can simulate failures. */
+export type ModuleLoader = (name: string) => Promise<unknown>;
+
+function moduleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/**
+ * Loads tedious, the optional peer dependency, for callers that open SQL Server by URL (the CLI, the
+ * worker). Not installed: `CONNECTION_FAILED` with the `npm install tedious` command; installed but
+ * broken: the load error, with the reinstall command.
+ */
+export async function loadTedious(load: ModuleLoader = (name) => import(name)): Promise<TediousModuleLike> {
+  try {
+    const module = (await load('tedious')) as { default?: unknown };
+    return (module.default ?? module) as TediousModuleLike;
+  } catch (error) {
+    if (!moduleNotFound(error)) {
+      throw new CdcError(
+        'CONNECTION_FAILED',
+        `the SQL Server driver "tedious" could not be loaded: ${(error as Error).message}`,
+        { hint: 'reinstall it: npm install tedious', cause: error },
+      );
+    }
+    throw new CdcError('CONNECTION_FAILED', 'the SQL Server driver "tedious" is not installed', {
+      hint: 'it is an optional peer dependency of cdc: npm install tedious',
+      cause: error,
+    });
+  }
+}

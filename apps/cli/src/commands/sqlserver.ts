@@ -14,10 +14,15 @@ import {
 } from '@cdc/core';
 import { parseSqlServerUrl, renderEnableCdcSql, type EnableCdcTable } from '@cdc/sqlserver';
 import { type Command } from 'commander';
-import { openSqlServerAdapter, parseConnectionUrl } from '../connect.js';
+import { parseConnectionUrl } from '../connect.js';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
-import { connectionError, describeConnection, urlWithPassword } from '../replication-sources.js';
+import {
+  connectionError,
+  describeConnection,
+  openSqlServerAdapter,
+  urlWithPassword,
+} from '../replication-sources.js';
 import { configPath } from './replicate.js';
 
 interface EnableCdcCliOptions {
