@@ -308,6 +308,9 @@ export class PostgresAdapter implements ScanSource {
       throw new CdcError('INVALID_ARGUMENT', `splits(): n must be a positive integer, got ${n}`);
     }
     if (n === 1) return [{ kind: 'key' }];
+    // Key ranges on text compare in byte order (COLLATE "C"); without an index in that order each
+    // range would read the whole table, so n ranges would cost n scans: one range instead.
+    if (!(await this.#rangesUseIndex(table))) return [{ kind: 'key' }];
     const keys = this.#keyColumns(table);
     const order = keys.map((k) => k.order).join(', ');
     const select = keys.map((k) => `t.${k.quoted}`).join(', ');
@@ -659,6 +662,45 @@ export class PostgresAdapter implements ScanSource {
         });
     }
     return { value, sumValue, hex, bucket };
+  }
+
+  /**
+   * True when a B-tree index leads with the key columns in the order key ranges use: byte order,
+   * `COLLATE "C"`, for text keys. The planner matches an index to a predicate by collation OID, so an
+   * index in the default collation serves no `COLLATE "C"` range even in a C database (measured on
+   * 15); without such an index a range predicate is a filter over a full scan.
+   */
+  async #rangesUseIndex(table: TableSchema): Promise<boolean> {
+    const keys = this.#keyColumns(table);
+    if (!keys.some((k) => k.column.type.kind === 'text')) return true;
+    // Enums and other types ordered by their text (a cast): no index serves that order.
+    if (keys.some((k) => k.column.type.kind === 'text' && !k.order.startsWith('t.'))) return false;
+    const indexes = await this.query<{ attnums: string; collations: string; c: string }>(
+      `SELECT i.indkey::text AS attnums, i.indcollation::text AS collations,
+              (SELECT co.oid::text FROM pg_catalog.pg_collation co
+                WHERE co.collname = 'C' AND co.collnamespace = 'pg_catalog'::regnamespace) AS c
+         FROM pg_catalog.pg_index i
+         JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+         JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+        WHERE i.indrelid = to_regclass($1) AND am.amname = 'btree'
+          AND i.indpred IS NULL AND i.indexprs IS NULL`,
+      [qualifiedName(table.id)],
+    );
+    if (indexes.length === 0) return false;
+    const attnums = await this.query<{ name: string; attnum: number }>(
+      `SELECT a.attname AS name, a.attnum FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attname = ANY($2::text[])`,
+      [qualifiedName(table.id), table.primaryKey],
+    );
+    const attnumOf = new Map(attnums.map((a) => [a.name, String(a.attnum)]));
+    return indexes.some((index) => {
+      const cols = index.attnums.split(' ');
+      const colls = index.collations.split(' ');
+      return keys.every(
+        (k, i) =>
+          cols[i] === attnumOf.get(k.column.name) && (k.column.type.kind !== 'text' || colls[i] === index.c),
+      );
+    });
   }
 
   #keyColumns(table: TableSchema): ColumnSql[] {

@@ -185,6 +185,28 @@ describe('PostgresAdapter', () => {
     expect([...keys1].filter(([k, h]) => keys2.get(k) !== h).map(([k]) => k)).toEqual(['500']);
   });
 
+  it('splits text keys only where a COLLATE "C" index serves the byte-order ranges', async () => {
+    await db().query(`CREATE TABLE sp_default (k text PRIMARY KEY, v int)`);
+    await db().query(`CREATE TABLE sp_c (k text COLLATE "C" PRIMARY KEY, v int)`);
+    await db().query(`CREATE TABLE sp_int (k int PRIMARY KEY, v int)`);
+    for (const t of ['sp_default', 'sp_c', 'sp_int']) {
+      const key = t === 'sp_int' ? 'g' : `lpad(g::text, 6, '0')`;
+      await db().query(`INSERT INTO ${t} SELECT ${key}, g FROM generate_series(1, 5000) g`);
+      await db().query(`ANALYZE ${t}`);
+    }
+    const counts: Record<string, number> = {};
+    for (const t of ['sp_default', 'sp_c', 'sp_int']) {
+      const schema = await adapter.introspect({ name: t });
+      const ranges = await adapter.splits(schema, 4);
+      let total = 0n;
+      for (const range of ranges) total += await adapter.count(schema, range);
+      expect(total).toBe(5000n);
+      counts[t] = ranges.length;
+    }
+    // A default-collation index cannot serve COLLATE "C" ranges: four ranges would be four full scans.
+    expect(counts).toEqual({ sp_default: 1, sp_c: 4, sp_int: 4 });
+  });
+
   it('int-range drill-down returns exactly the rows of the asked buckets, down to the bigint edges', async () => {
     await db().query(`CREATE TABLE edges (id bigint PRIMARY KEY, v int)`);
     const keys = [
