@@ -130,7 +130,9 @@ export class SqlServerChangeStream {
       throw new CdcError(
         'CDC_NOT_ENABLED',
         `CDC is not enabled for ${missing.map((t) => formatTableId(t.id)).join(', ')} in database ${database}.`,
-        { hint: `Run (as sysadmin/db_owner):\n${sql}` },
+        {
+          hint: `Run cdc sqlserver enable-cdc --config <file> (as sysadmin/db_owner), or this T-SQL:\n${sql}`,
+        },
       );
     }
   }
