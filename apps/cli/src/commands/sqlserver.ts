@@ -29,7 +29,7 @@ interface EnableCdcCliOptions {
   config?: string;
   connection?: string;
   pipeline?: string;
-  table: string[];
+  table?: string[];
   roleName?: string;
   snapshotIsolation: boolean;
   retentionMinutes?: string;
@@ -115,7 +115,7 @@ async function enableCdc(ctx: CommandContext, opts: EnableCdcCliOptions): Promis
   const { connection, tables } = enableCdcTargets(config, {
     ...(opts.connection !== undefined ? { connection: opts.connection } : {}),
     ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}),
-    tables: opts.table,
+    tables: opts.table ?? [],
   });
   const conn = config.connections[connection]!;
   const enableTables: EnableCdcTable[] = tables.map((t) => ({
@@ -170,8 +170,7 @@ export function registerSqlServerCommand(program: Command, deps: CliDeps): void 
     .option(
       '-t, --table <table>',
       'table to enable (repeatable; default: every table the pipelines replicate from the connection)',
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--role-name <role>', 'gating role for reading changes (default: none)')
     .option(
