@@ -469,10 +469,12 @@ function bucketingSql(
         throw new CdcError('INVALID_ARGUMENT', 'int-range bucket width must be positive.');
       params.bucket_start = { type: 'NVarChar', value: String(bucketing.start) };
       params.bucket_width = { type: 'NVarChar', value: String(bucketing.width) };
-      const d = `(CAST(${alias}.${quoteIdent(col.name)} AS bigint) - CAST(@bucket_start AS bigint))`;
-      const w = 'CAST(@bucket_width AS bigint)';
-      // Floor division: T-SQL's / and % truncate toward zero.
-      return `(${d} - ((${d} % ${w}) + ${w}) % ${w}) / ${w}`;
+      // decimal(20,0): a key more than 2^63 from the start (bigint keys at both extremes) would
+      // overflow bigint arithmetic; the bucket number itself stays small (the engine sizes widths).
+      const d = `(CAST(${alias}.${quoteIdent(col.name)} AS decimal(20,0)) - CAST(@bucket_start AS decimal(20,0)))`;
+      const w = 'CAST(@bucket_width AS decimal(20,0))';
+      // Floor division: T-SQL's / and % truncate toward zero; the quotient is exact, so the cast is too.
+      return `CAST((${d} - ((${d} % ${w}) + ${w}) % ${w}) / ${w} AS bigint)`;
     }
     case 'token':
       throw new CdcError('INVALID_ARGUMENT', 'Token bucketing is computed client-side for SQL Server.');
