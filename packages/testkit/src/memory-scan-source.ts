@@ -364,7 +364,9 @@ export class MemoryScanSource implements ScanSource {
   #table(id: TableId): Table {
     const t = this.#tables.get(formatTableId(id));
     if (!t)
-      throw new CdcError('TABLE_NOT_FOUND', `Table ${formatTableId(id)} is not in this MemoryScanSource`);
+      throw new CdcError('TABLE_NOT_FOUND', `Table ${formatTableId(id)} is not in this MemoryScanSource`, {
+        hint: `add it first: source.addTable(schema, rows); tables here: ${[...this.#tables.keys()].join(', ') || 'none'}`,
+      });
     return t;
   }
 

@@ -76,7 +76,6 @@ describeScanSourceContract('memory double, ordered, SQL-Server-like types', {
       'temporal-infinity': 'no infinity',
     },
   },
-  skipCases: { 'missing-table': 'the test double raises TABLE_NOT_FOUND without a hint' },
 });
 
 const tokens = new TokenOrderedMemorySource({
@@ -103,5 +102,4 @@ describeScanSourceContract('memory double, token-partitioned, Scylla-like types'
       'empty-list': 'empty collections read back as NULL',
     },
   },
-  skipCases: { 'missing-table': 'the test double raises TABLE_NOT_FOUND without a hint' },
 });
