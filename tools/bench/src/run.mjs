@@ -2,7 +2,7 @@
 // `npm run bench`: times `cdc diff` (same-engine native hashing and forced cross-engine canonical hashing)
 // and, when installed, pg_comparator on the same tables of one PostgreSQL server, interleaved, several runs
 // each. Reports median wall time, peak RSS, rows/s, and whether the reported differences equal the planted
-// ones exactly. Options: --sizes 1000000,5000000 --runs 3 --variants six[,composite,wide] --out <file>
+// ones exactly. Options: --sizes 1000000,5000000 --runs 3 --variants six[,composite,wide] --drift scattered|clustered --out <file>
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -20,12 +20,19 @@ const { values: opts } = parseArgs({
     sizes: { type: 'string', default: '1000000,5000000' },
     runs: { type: 'string', default: '3' },
     variants: { type: 'string', default: 'six' },
+    // scattered: the 90 updated rows anywhere in the table; clustered: 90 consecutive keys.
+    drift: { type: 'string', default: 'scattered' },
     out: { type: 'string', default: join(root, 'tools/bench/results/latest.md') },
   },
 });
 const sizes = opts.sizes.split(',').map(Number);
 const runs = Number(opts.runs);
 const variants = opts.variants.split(',');
+if (!['scattered', 'clustered'].includes(opts.drift)) {
+  console.error(`--drift must be scattered or clustered, got ${JSON.stringify(opts.drift)}`);
+  process.exit(2);
+}
+const clustered = opts.drift === 'clustered';
 
 if (!existsSync(cli)) {
   console.error(
@@ -128,8 +135,8 @@ const results = [];
 try {
   for (const variant of variants) {
     for (const rows of sizes) {
-      for (const drift of ['identical', '100 differences']) {
-        const diffs = drift === 'identical' ? {} : { updates: 90, missing: 5, extra: 5 };
+      for (const drift of ['identical', `100 differences${clustered ? ' (clustered)' : ''}`]) {
+        const diffs = drift === 'identical' ? {} : { updates: 90, missing: 5, extra: 5, clustered };
         console.error(`preparing ${variant} ${rows} rows, ${drift}…`);
         const c = await prepareCase(server.url, { prefix: `bench_${variant}`, variant, rows, ...diffs });
         const tools = [
