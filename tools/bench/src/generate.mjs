@@ -2,6 +2,7 @@
 // in the target. Everything is generated inside PostgreSQL (generate_series), so 5M rows take seconds.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { prng } from './apply-common.mjs';
 
 const md5 = (s) => createHash('md5').update(s).digest('hex');
 
@@ -65,18 +66,6 @@ function dbUrl(serverUrl, db) {
   return u.toString();
 }
 
-/** Deterministic pseudo-random sequence (mulberry32) so every run plants the same drift. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Creates `<prefix>_src` and `<prefix>_tgt` with `rows` rows each, then plants drift in the target:
  * `updates` changed rows (scattered or clustered), `missing` rows deleted from the target, `extra` rows
@@ -103,7 +92,7 @@ export async function prepareCase(
       await c.query('VACUUM ANALYZE bench');
     });
   }
-  const random = rng(rows + updates * 7 + missing * 13 + extra * 17);
+  const random = prng(rows + updates * 7 + missing * 13 + extra * 17);
   const picked = new Set();
   const pick = () => {
     for (;;) {
