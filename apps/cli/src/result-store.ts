@@ -6,7 +6,7 @@
 import { CdcError, type DiffResult, type Difference, type TableSchema } from '@cdc/core';
 import {
   PostgresResultStore,
-  type DifferenceSample,
+  recordDiffResult,
   type PostgresAdapter,
   type RunDetail,
   type RunRecord,
@@ -28,17 +28,6 @@ export async function openResultStore(conn: OpenConnection): Promise<PostgresRes
   return PostgresResultStore.open(conn.adapter as PostgresAdapter);
 }
 
-/** The stored form of a difference (key as an array in key order). */
-export function toSample(result: DiffResult, d: Difference): DifferenceSample {
-  return {
-    kind: d.kind,
-    key: result.keyColumns.map((k) => d.key[k]),
-    columns: d.columns,
-    sourceRow: d.source ?? null,
-    targetRow: d.target ?? null,
-  };
-}
-
 /** Records one table's diff result (and every listed difference) under `runId`. */
 export async function recordResult(
   store: PostgresResultStore,
@@ -46,29 +35,7 @@ export async function recordResult(
   result: DiffResult,
   durationMs: number,
 ): Promise<void> {
-  const id = await store.recordTableResult(runId, {
-    sourceTable: JSON.stringify(result.source),
-    targetTable: JSON.stringify(result.target),
-    strategy: result.algorithm,
-    hashing: result.hashing,
-    sourceRows: result.counts.source,
-    targetRows: result.counts.target,
-    missing: result.summary.missing,
-    extra: result.summary.extra,
-    mismatched: result.summary.mismatched,
-    durationMs,
-    stats: {
-      ...result.stats,
-      truncated: result.truncated,
-      keyColumns: result.keyColumns,
-      comparedColumns: result.comparedColumns,
-    },
-  });
-  if (result.differences.length > 0)
-    await store.recordDifferences(
-      id,
-      result.differences.map((d) => toSample(result, d)),
-    );
+  await recordDiffResult(store, runId, result, durationMs);
 }
 
 /** Records a table that could not be compared. */

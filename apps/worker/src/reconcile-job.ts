@@ -19,7 +19,7 @@ import {
   type TableId,
 } from '@cdc/core';
 import type { CdcMetrics, Logger } from '@cdc/metrics';
-import { connectPostgres, PostgresResultStore } from '@cdc/postgres';
+import { connectPostgres, PostgresResultStore, recordDiffResult } from '@cdc/postgres';
 import { RowRateLimiter, throttleSource } from './rate-limit.js';
 import { openSourceAdapter, urlWithPassword } from './replication-sources.js';
 
@@ -165,19 +165,9 @@ export async function runReconciliation(options: ReconcileJobOptions): Promise<R
               ...(options.signal ? { signal: options.signal } : {}),
             });
             const seconds = (performance.now() - started) / 1000;
-            await store.recordTableResult(runId, {
-              sourceTable: JSON.stringify(result.source),
-              targetTable: JSON.stringify(result.target),
-              strategy: result.algorithm,
-              hashing: result.hashing,
-              sourceRows: result.counts.source,
-              targetRows: result.counts.target,
-              missing: result.summary.missing,
-              extra: result.summary.extra,
-              mismatched: result.summary.mismatched,
-              durationMs: Math.round(seconds * 1000),
-              stats: result.stats,
-            });
+            // With the differences themselves, as `cdc reconcile run` records them: reports and
+            // `cdc repair --run` read scheduled runs the same way.
+            await recordDiffResult(store, runId, result, Math.round(seconds * 1000));
             metrics.reconcileDurationSeconds.observe({ table: label }, seconds);
             const compared =
               result.counts.source > result.counts.target ? result.counts.source : result.counts.target;

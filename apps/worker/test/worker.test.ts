@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const slot of ['cdc_orders', 'cdc_ghosts']) {
+  for (const slot of ['cdc_orders', 'cdc_ghosts', 'cdc_drift']) {
     await src()
       .query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [
         slot,
@@ -104,6 +104,38 @@ describe('cdc worker (real PostgreSQL)', () => {
     await worker.done;
     expect(worker.pipelines.get('orders')?.state).toBe('stopped');
     await expect(fetch(`${worker.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('stores the differences of a scheduled reconciliation, as cdc reconcile run does', async () => {
+    await src().query('CREATE TABLE drift (id int PRIMARY KEY, v text)');
+    await src().query("INSERT INTO drift SELECT g, 'v' || g FROM generate_series(1, 20) g");
+    const file = await configFile('drift.yaml', [
+      'pipelines:',
+      '  - { name: drift, source: src, target: dst, mode: snapshot, tables: [public.drift] }',
+    ]);
+    const { config } = await loadWorkerConfig(file, {});
+    const worker = await startWorker({ config, logger, metricsPort: 0 });
+    try {
+      await until('snapshot copied', async () => {
+        const rows = await dst
+          .query<{ n: number }>('SELECT count(*)::int AS n FROM public.drift')
+          .catch(() => []);
+        return rows[0]?.n === 20;
+      });
+      await dst.query("UPDATE public.drift SET v = 'changed' WHERE id = 7");
+      const [run] = (await worker.reconcileNow())!;
+      expect(run).toMatchObject({ status: 'differences' });
+      // The samples `cdc reconcile report` and `cdc repair --run` read back.
+      const samples = await dst.query<{ kind: string; key: unknown; target_row: { v: string } }>(
+        `SELECT s.kind, s.key, s.target_row FROM cdc_meta.difference_samples s
+           JOIN cdc_meta.table_results tr ON tr.id = s.table_result_id WHERE tr.run_id = $1`,
+        [run!.runId],
+      );
+      expect(samples).toEqual([{ kind: 'mismatched', key: [7], target_row: { id: 7, v: 'changed' } }]);
+    } finally {
+      await worker.stop();
+    }
+    await worker.done;
   });
 
   it('records every failure per table in cdc_meta and metrics, and is not ready', async () => {

@@ -30,7 +30,12 @@ export type {
   DifferenceSample,
   RepairRecordInput,
 } from './postgres-result-store.js';
-export { PostgresResultStore, toStoredJson } from './postgres-result-store.js';
+export {
+  PostgresResultStore,
+  differenceSample,
+  recordDiffResult,
+  toStoredJson,
+} from './postgres-result-store.js';
 export * from './postgres-change-source.js';
 export type { ApplyRepairOptions, ApplyRepairResult } from './postgres-repair.js';
 export { renderRepairSql, applyRepairPlan, renderLiteral } from './postgres-repair.js';

@@ -2,7 +2,7 @@
  * The result store: reconciliation runs, per-table results, samples of differences and repairs in
  * `cdc_meta`, with the small typed API the CLI and worker use for history and reports.
  */
-import { CdcError } from '@cdc/core';
+import { CdcError, type DiffResult, type Difference } from '@cdc/core';
 import { sql, type ColumnType, type Generated, type Kysely } from 'kysely';
 import { META_SCHEMA, migrateMeta } from './postgres-migrations.js';
 import type { PostgresAdapter } from './postgres-adapter.js';
@@ -156,6 +156,54 @@ export interface ResultStore {
   recordRepair(repair: RepairRecordInput): Promise<string>;
   listRuns(options?: { limit?: number; kind?: string }): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunDetail | undefined>;
+}
+
+/** The stored form of a difference: the key as an array in key order, both rows as read. */
+export function differenceSample(result: DiffResult, d: Difference): DifferenceSample {
+  return {
+    kind: d.kind,
+    key: result.keyColumns.map((k) => d.key[k]),
+    columns: d.columns,
+    sourceRow: d.source ?? null,
+    targetRow: d.target ?? null,
+  };
+}
+
+/**
+ * Records one table's diff result under `runId`, with every listed difference as a sample (what
+ * `cdc reconcile report` and `cdc repair --run` read back). Returns the table result's id.
+ */
+export async function recordDiffResult(
+  store: ResultStore,
+  runId: string,
+  result: DiffResult,
+  durationMs: number,
+): Promise<string> {
+  const id = await store.recordTableResult(runId, {
+    sourceTable: JSON.stringify(result.source),
+    targetTable: JSON.stringify(result.target),
+    strategy: result.algorithm,
+    hashing: result.hashing,
+    sourceRows: result.counts.source,
+    targetRows: result.counts.target,
+    missing: result.summary.missing,
+    extra: result.summary.extra,
+    mismatched: result.summary.mismatched,
+    durationMs,
+    stats: {
+      ...result.stats,
+      truncated: result.truncated,
+      keyColumns: result.keyColumns,
+      comparedColumns: result.comparedColumns,
+    },
+  });
+  if (result.differences.length > 0) {
+    await store.recordDifferences(
+      id,
+      result.differences.map((d) => differenceSample(result, d)),
+    );
+  }
+  return id;
 }
 
 /** JSON with bigint as decimal strings and bytes as `\x…` hex, so every value survives jsonb. */
