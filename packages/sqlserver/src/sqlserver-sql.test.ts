@@ -276,6 +276,16 @@ describe('hash pushdown statements', () => {
     const q = keyHashesQuery(orders, plan, [3, 17], undefined, flavour);
     expect(q.sql).toMatchSnapshot();
     expect(() => keyHashesQuery(orders, plan, [], undefined, flavour)).toThrow(/1–2000/);
+    // Key-hash buckets are never negative; int-range buckets are below `start`.
+    expect(() => keyHashesQuery(orders, plan, [-1], undefined, flavour)).toThrow(/Bad bucket/);
+    const below = keyHashesQuery(
+      orders,
+      { ...plan, bucketing: { kind: 'int-range', column: 'id', start: 10n, width: 5n } },
+      [-2, 0],
+      undefined,
+      flavour,
+    );
+    expect(below.params.b0?.value).toBe(-2);
     expect(() =>
       summarizeQuery(orders, { ...plan, bucketing: { kind: 'token', ends: [1n] } }, undefined, flavour),
     ).toThrow(/client-side/);

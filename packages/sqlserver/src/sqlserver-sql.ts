@@ -606,8 +606,11 @@ export function keyHashesQuery(
   }
   const params: Record<string, SqlServerParam> = {};
   const bucket = bucketSql(table, plan, params, flavour);
+  // Int-range buckets below `start` are negative (rows inserted below the first key after planning).
+  const minBucket = plan.bucketing.kind === 'int-range' ? -Infinity : 0;
   const list = buckets.map((b, i) => {
-    if (!Number.isInteger(b) || b < 0) throw new CdcError('INVALID_ARGUMENT', `Bad bucket number ${b}.`);
+    if (!Number.isInteger(b) || b < minBucket)
+      throw new CdcError('INVALID_ARGUMENT', `Bad bucket number ${b}.`);
     params[`b${i}`] = { type: 'BigInt', value: b };
     return `@b${i}`;
   });
