@@ -2,6 +2,7 @@
  * Client-side bucket assignment and bucket summaries, byte-for-byte what pushdown adapters compute in SQL
  * (`docs/normalization.md`). Used by the engine for sides without pushdown and by test doubles.
  */
+import { createMD5, type IHasher } from 'hash-wasm';
 import { canonicalText } from './canonical.js';
 import type { Bucketing, BucketSummary, HashPlan, Range } from './connector.js';
 import { CdcError } from './errors.js';
@@ -135,6 +136,60 @@ export class BucketAccumulator {
         sum: combineHalfSums(BigInt(s.hi), BigInt(s.lo) + s.carry),
       }))
       .sort((a, b) => a.bucket - b.bucket);
+  }
+}
+
+/**
+ * Ordered bucket digests (`HashPlan.bucketDigest: 'ordered'`): rows must arrive in ascending key order,
+ * so each int-range bucket is one contiguous run; each bucket's digest is the MD5 of its row strings,
+ * each followed by `\n`. Throws if a bucket number goes back (the scan was not in key order).
+ */
+export class OrderedBucketAccumulator {
+  readonly #md5: IHasher;
+  readonly #done: BucketSummary[] = [];
+  #bucket: number | undefined;
+  #count = 0;
+
+  private constructor(md5: IHasher) {
+    this.#md5 = md5;
+  }
+
+  /** A new accumulator (hash-wasm's MD5 is created asynchronously). */
+  static async create(): Promise<OrderedBucketAccumulator> {
+    return new OrderedBucketAccumulator(await createMD5());
+  }
+
+  /** Adds the row string `rowText` of the next row in key order, which lies in `bucket`. */
+  add(bucket: number, rowText: string): void {
+    if (bucket !== this.#bucket) {
+      if (this.#bucket !== undefined && bucket < this.#bucket) {
+        throw new CdcError(
+          'INTERNAL',
+          `ordered bucket digest: bucket ${bucket} after bucket ${this.#bucket}; the scan was not in key order`,
+          { hint: 'the source must return rows in key order for scan({ ordered: true })' },
+        );
+      }
+      this.#flush();
+      this.#bucket = bucket;
+      this.#md5.init();
+    }
+    this.#md5.update(rowText);
+    this.#md5.update('\n');
+    this.#count++;
+  }
+
+  /** Summaries sorted by bucket (call once, after the last row). */
+  summaries(): BucketSummary[] {
+    this.#flush();
+    return this.#done;
+  }
+
+  #flush(): void {
+    if (this.#bucket === undefined || this.#count === 0) return;
+    const hex = this.#md5.digest('hex');
+    this.#done.push({ bucket: this.#bucket, count: this.#count, sum: BigInt(`0x${hex.slice(0, 16)}`) });
+    this.#bucket = undefined;
+    this.#count = 0;
   }
 }
 

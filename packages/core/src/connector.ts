@@ -37,6 +37,11 @@ export interface Capabilities {
   intRangeBuckets: boolean;
   /** Rows are partitioned by Murmur3 token (Scylla/Cassandra): splits are token ranges. Default `false`. */
   tokenPartitioned: boolean;
+  /**
+   * `summarize` computes ordered bucket digests (`HashPlan.bucketDigest: 'ordered'`, int-range buckets,
+   * canonical mode): one MD5 per bucket instead of one per row. Default `false`.
+   */
+  orderedBucketDigest?: boolean;
 }
 
 /** Fills unspecified capabilities with their documented defaults. */
@@ -100,13 +105,23 @@ export interface HashPlan {
   columnOptions?: Readonly<Record<string, ColumnHashOptions>>;
   mode: 'canonical' | 'native';
   bucketing: Bucketing;
+  /**
+   * What a bucket summary's `sum` holds. `sum` (default): the sum of the rows' 64-bit hashes.
+   * `ordered` (canonical mode, `int-range` buckets, sides advertising `orderedBucketDigest`): the first
+   * 8 bytes of the MD5 of the bucket's row strings in ascending key order, each followed by `\n`
+   * (`docs/normalization.md`, "Ordered bucket digest"). Drill-down digests are per row either way.
+   */
+  bucketDigest?: 'sum' | 'ordered';
 }
 
-/** Count and modular sum of row hashes for one bucket. */
+/** Count and digest of one bucket. */
 export interface BucketSummary {
   bucket: number;
   count: number;
-  /** Sum of the rows' 64-bit hashes (first 8 bytes of the row digest, uint64 big-endian) mod 2^64. */
+  /**
+   * Sum of the rows' 64-bit hashes (first 8 bytes of the row digest, uint64 big-endian) mod 2^64, or
+   * with `bucketDigest: 'ordered'` the first 8 bytes of the bucket's ordered digest (uint64 big-endian).
+   */
   sum: bigint;
 }
 

@@ -4,7 +4,13 @@
  * Each table is read about once; only differing buckets are read again, by key where the source can.
  */
 import pLimit from 'p-limit';
-import { BucketAccumulator, bucketAssigner, digestRow, type Partitioner } from './buckets.js';
+import {
+  BucketAccumulator,
+  bucketAssigner,
+  digestRow,
+  OrderedBucketAccumulator,
+  type Partitioner,
+} from './buckets.js';
 import { canonicalText, utf8Length } from './canonical.js';
 import { hasTolerance, hashOptionsOf, type ComparisonPolicy } from './compare.js';
 import type {
@@ -600,12 +606,18 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   const mode: HashPlan['mode'] = nativeOk ? 'native' : 'canonical';
   hashing = nativeOk ? 'native' : source.pushdown && target.pushdown ? 'canonical-pushdown' : 'client';
   const rowsPerBucket = Math.max(1, options.rowsPerBucket ?? DEFAULTS.rowsPerBucket);
+  // One MD5 per int-range bucket instead of one per row, where every pushdown side can compute it
+  // (client-hashed sides always can: int-range units are scanned in key order).
+  const orderedDigest =
+    mode === 'canonical' &&
+    [source, target].every((s) => !s.pushdown || s.src.capabilities.orderedBucketDigest === true);
   const makePlan = (bucketing: Bucketing): HashPlan => ({
     key,
     columns: hashedColumns,
     columnOptions: hashOptions,
     mode,
     bucketing,
+    ...(orderedDigest && bucketing.kind === 'int-range' ? { bucketDigest: 'ordered' as const } : {}),
   });
 
   const estimateRows = async (): Promise<bigint> => {
@@ -764,6 +776,18 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       return summaries;
     }
     const assign = bucketAssigner(side.hashTable, unit.plan, hasher, side.partitioner);
+    if (unit.plan.bucketDigest === 'ordered') {
+      const ordered = await OrderedBucketAccumulator.create();
+      for await (const batch of scanSide(side, unit.range, true)) {
+        for (const row of batch) {
+          const keyText = keyString(row, side.hashTable, unit.plan);
+          const rowText = keyText + columnsString(row, side.hashTable, unit.plan);
+          side.stats.bytesRead += rowText.length;
+          ordered.add(assign(row, keyText), rowText);
+        }
+      }
+      return ordered.summaries();
+    }
     const acc = new BucketAccumulator();
     for await (const batch of scanSide(side, unit.range)) {
       for (const row of batch) {
@@ -775,10 +799,11 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     return acc.summaries();
   }
 
-  async function* scanSide(side: Side, range: Range | undefined): AsyncGenerator<Row[]> {
+  async function* scanSide(side: Side, range: Range | undefined, ordered = false): AsyncGenerator<Row[]> {
     const it = side.src.scan(side.table, {
       columns: [...key, ...hashedColumns],
       ...(range ? { range } : {}),
+      ...(ordered ? { ordered } : {}),
       ...(options.batchRows ? { batchRows: options.batchRows } : {}),
       ...(signal ? { signal } : {}),
     });

@@ -49,7 +49,14 @@ export type { ComparisonPolicy } from './compare.js';
 export { compareValues, hasTolerance, hashOptionsOf } from './compare.js';
 export { compareKeys, compareKeyValues } from './key-order.js';
 export type { Partitioner } from './buckets.js';
-export { BucketAccumulator, bucketAssigner, digestRow, rangeFilter, tokenBucket } from './buckets.js';
+export {
+  BucketAccumulator,
+  bucketAssigner,
+  digestRow,
+  OrderedBucketAccumulator,
+  rangeFilter,
+  tokenBucket,
+} from './buckets.js';
 export { columnsString } from './hashing.js';
 export type {
   DiffAlgorithm,

@@ -2,6 +2,7 @@ import {
   CdcError,
   canonicalText,
   createRowHasher,
+  OrderedBucketAccumulator,
   rowString,
   type ColumnHashOptions,
   type HashPlan,
@@ -300,6 +301,53 @@ describe('PostgresAdapter', () => {
         for (const k of batch) got.set(String(k.key[0]), k.hash);
       expect(got).toEqual(expected);
     }
+  });
+
+  it('ordered bucket digests equal the client-side ones, byte for byte', async () => {
+    await db().query(`CREATE TABLE od (id bigint PRIMARY KEY, t text, n numeric(12,3), f float8,
+      ts timestamptz, b bytea, u uuid, l int[], ok boolean NOT NULL)`);
+    await db().query(`INSERT INTO od VALUES
+      (-7, 'négatif', -1.500, '-0', '1969-12-31 23:59:59.999999+00', '\\x00ff', NULL, '{1,NULL}', true),
+      (-1, NULL, NULL, 'NaN', NULL, NULL, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{}', false),
+      (0, '', 0, 'Infinity', '2020-01-01 00:00:00+00', '\\x', NULL, NULL, true),
+      (1, 'a|b\nc', 123456789.125, 1e-300, '2024-02-29 12:34:56.789012+00', NULL, NULL, '{3}', false),
+      (2, 'ǅ straße 🚀', 1, 0.1, '1900-06-01 00:00:00+00', '\\x41', NULL, NULL, true),
+      (5, 'x', 2.5, -2.5, 'infinity', NULL, NULL, NULL, true),
+      (9223372036854775807, 'max', NULL, NULL, NULL, NULL, NULL, NULL, false)`);
+    const schema = await adapter.introspect({ name: 'od' });
+    const rows = [];
+    for await (const batch of adapter.scan(schema, { ordered: true })) rows.push(...batch);
+    for (const columnOptions of [{}, { ts: { precision: 3 } }] as Record<string, ColumnHashOptions>[]) {
+      for (const [start, width] of [
+        [0n, 3n],
+        [-7n, 2n],
+        [-9223372036854775808n, 2n ** 62n],
+      ] as const) {
+        const plan: HashPlan = {
+          key: ['id'],
+          columns: ['t', 'n', 'f', 'ts', 'b', 'u', 'l', 'ok'],
+          columnOptions,
+          mode: 'canonical',
+          bucketing: { kind: 'int-range', column: 'id', start, width },
+          bucketDigest: 'ordered',
+        };
+        const expected = await OrderedBucketAccumulator.create();
+        for (const r of rows) {
+          const d = BigInt(r.id as bigint) - start;
+          const bucket = Number(d >= 0n ? d / width : -((-d + width - 1n) / width));
+          expected.add(bucket, rowString(r, schema as TableSchema, plan));
+        }
+        expect(await adapter.summarize(schema, plan)).toEqual(expected.summaries());
+      }
+    }
+    const native: HashPlan = {
+      key: ['id'],
+      columns: ['t'],
+      mode: 'native',
+      bucketing: { kind: 'int-range', column: 'id', start: 0n, width: 3n },
+      bucketDigest: 'ordered',
+    };
+    await expect(adapter.summarize(schema, native)).rejects.toThrow(/canonical mode/);
   });
 
   it('works on an injected pool without closing it, and estimates counts', async () => {
