@@ -9,6 +9,7 @@ import {
   defaultSecretResolvers,
   formatConfigPath,
   loadConfigFile,
+  redactUrl,
   resolveConfigSecrets,
   type CdcConfig,
   type SecretReferenceResult,
@@ -121,7 +122,19 @@ export async function checkConfigSecrets(ctx: CommandContext, path: string): Pro
   });
   for (const secret of resolved.secrets) ctx.redactor.add(secret);
   references.push(...resolved.references);
-  return { config: resolved.config, vault, references, close };
+  // `cdc check` prints these as results (verbatim): mask what resolvers and Vault said, now that every
+  // resolved value is registered.
+  const masked = <T extends { error?: string; hint?: string }>(entry: T): T => ({
+    ...entry,
+    ...(entry.error === undefined ? {} : { error: ctx.redactor.redact(entry.error) }),
+    ...(entry.hint === undefined ? {} : { hint: ctx.redactor.redact(entry.hint) }),
+  });
+  return {
+    config: resolved.config,
+    vault: vault ? masked(vault) : undefined,
+    references: references.map(masked),
+    close,
+  };
 }
 
 /** Connections with a `url` or `password` reference that failed (they cannot be checked). */
@@ -154,7 +167,9 @@ function unusableVault(reason: string): SecretResolver {
   };
 }
 
+/** `vault.address` as written (not validated yet: a password in it is masked). */
 function rawAddress(block: unknown): string {
   const address = (block as { address?: unknown } | null)?.address;
-  return typeof address === 'string' && /^https?:\/\//.test(address) ? address : '(unresolved)';
+  if (typeof address !== 'string' || !/^https?:\/\//.test(address)) return '(unresolved)';
+  return /\/\/[^/@]*:[^/@]*@/.test(address) ? redactUrl(address) : address;
 }

@@ -19,7 +19,7 @@ describe('useColor', () => {
 });
 
 describe('Output', () => {
-  it('routes results to stdout, the rest to stderr, honours --quiet and --verbose, and redacts', () => {
+  it('routes results to stdout, the rest to stderr, honours --quiet and --verbose, and redacts stderr', () => {
     const out = sink(false);
     const err = sink(false);
     const redactor = new Redactor();
@@ -36,8 +36,40 @@ describe('Output', () => {
     o.info('narration');
     o.debug('details');
     o.warn('careful: postgres://a:hunter2@h/db');
-    expect(out.chunks).toEqual(['result with ***\n']);
-    expect(err.chunks).toEqual(['warning: careful: postgres://a:***@h/db\n']);
+    o.error('cannot read hunter2.txt: hunter2');
+    expect(out.chunks).toEqual(['result with hunter2\n']);
+    expect(err.chunks).toEqual([
+      'warning: careful: postgres://a:***@h/db\n',
+      'error: cannot read ***.txt: ***\n',
+    ]);
+  });
+
+  it('writes results verbatim: names, keys and values equal to a password, and URL-like values', () => {
+    const out = sink(false);
+    const err = sink(false);
+    const redactor = new Redactor();
+    redactor.add('orders');
+    const o = new Output({
+      stdout: out.stream,
+      stderr: err.stream,
+      color: false,
+      verbose: true,
+      quiet: false,
+      redactor,
+    });
+    const json = JSON.stringify({
+      source: { schema: 'orders', name: 'orders' },
+      differences: [
+        { key: { orders: 'orders' }, source: { note: 'orders', link: 'postgres://u:orders@h/db' } },
+      ],
+    });
+    o.result(json);
+    o.result('orders.orders → replica.orders: DIFFERENCES (missing 1)\n');
+    expect(out.chunks).toEqual([`${json}\n`, 'orders.orders → replica.orders: DIFFERENCES (missing 1)\n']);
+    expect(err.chunks).toEqual([]);
+    // The same text as a diagnostic is masked.
+    o.info('comparing orders.orders_2024 at postgres://app:orders@db/shop');
+    expect(err.chunks).toEqual(['comparing ***.orders_2024 at postgres://app:***@db/shop\n']);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Where the CLI writes: results on stdout, everything else (logs, progress, prompts) on stderr, with
- * colors only on a TTY and never under NO_COLOR, and secrets masked in every line.
+ * Where the CLI writes: results on stdout, exactly as given; everything else (logs, progress, prompts)
+ * on stderr, with secrets masked. Colors only on a TTY and never under NO_COLOR.
  */
 import pc from 'picocolors';
 import type { Redactor } from './redact.js';
@@ -57,12 +57,16 @@ export class Output {
     this.stdoutColors = options.stdoutColor ? pc.createColors(true) : undefined;
   }
 
-  /** A result (stdout), redacted. */
+  /**
+   * A result (stdout), written verbatim: names, keys and values as read, even when one equals a
+   * password. Whoever puts a URL into a result passes it through `redactUrl` (@cdc/core), and error texts
+   * through `redactor.redact`, first.
+   */
   result(text: string): void {
-    this.stdout.write(this.redactor.redact(text.endsWith('\n') ? text : `${text}\n`));
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** Progress narration (stderr), hidden by `--quiet`. */
+  /** Progress narration (stderr, secrets masked), hidden by `--quiet`. */
   info(text: string): void {
     if (!this.quiet) this.stderr.write(`${this.redactor.redact(text)}\n`);
   }

@@ -18,7 +18,7 @@ import {
   type ScanSource,
   type TableId,
 } from '@cdc/core';
-import type { CdcMetrics, Logger } from '@cdc/metrics';
+import { redactText, type CdcMetrics, type Logger, type SecretRedactor } from '@cdc/metrics';
 import { connectPostgres, PostgresResultStore, recordDiffResult } from '@cdc/postgres';
 import { RowRateLimiter, throttleSource } from './rate-limit.js';
 import { openSourceAdapter, urlWithPassword } from './replication-sources.js';
@@ -65,6 +65,11 @@ export interface ReconcileJobOptions {
   signal?: AbortSignal;
   /** Opens a source by URL (default: by scheme, as `cdc diff` does — PostgreSQL, SQL Server, ScyllaDB). */
   openSource?: (url: string) => Promise<ScanSource>;
+  /**
+   * Resolved secret values, masked in the error texts stored for failed tables (differences are stored
+   * as read). URL passwords are masked without it.
+   */
+  secrets?: SecretRedactor;
 }
 
 /** The configured tables to reconcile: `reconcile.tables` if set, else every embedded pipeline table. */
@@ -183,7 +188,8 @@ export async function runReconciliation(options: ReconcileJobOptions): Promise<R
             );
             return { table: label, status: result.status, ...result.summary };
           } catch (error) {
-            const message = describeError(error);
+            // A driver error may echo a connection string; `cdc status` and reports print it as stored.
+            const message = redactText(describeError(error), options.secrets);
             // Recorded where operators look: the run history, a metric, and the log.
             await store
               .recordTableResult(runId, {

@@ -79,6 +79,7 @@ export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {
     worker = await startWorker({
       config,
       logger,
+      secrets,
       ...(opts.metricsPort ? { metricsPort: opts.metricsPort } : {}),
       reconcileConcurrency: opts.reconcileConcurrency,
       ...(opts.reconcileRowsPerSecond ? { reconcileRowsPerSecond: opts.reconcileRowsPerSecond } : {}),

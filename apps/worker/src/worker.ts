@@ -45,6 +45,8 @@ export interface WorkerOptions {
   reconcileRowsPerSecond?: number;
   /** Replaces how reconciliation opens sources (tests). */
   openSource?: ReconcileJobOptions['openSource'];
+  /** Resolved secret values, masked in stored reconciliation errors (see {@link ReconcileJobOptions.secrets}). */
+  secrets?: ReconcileJobOptions['secrets'];
 }
 
 /** State of one pipeline as `/readyz` and logs see it. */
@@ -286,6 +288,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           ...(options.reconcileConcurrency ? { concurrency: options.reconcileConcurrency } : {}),
           ...(options.reconcileRowsPerSecond ? { rowsPerSecond: options.reconcileRowsPerSecond } : {}),
           ...(options.openSource ? { openSource: options.openSource } : {}),
+          ...(options.secrets ? { secrets: options.secrets } : {}),
         });
         history.push(...outcomes);
         return outcomes;

@@ -241,6 +241,26 @@ describe('cdc check --config: Vault health and secret references (VaultFake, rea
     expect(r.stderr).toMatch(/problem\(s\) found: vault, secret vault\.auth\.token/);
   });
 
+  it('a vault.address with credentials: reported invalid, the password masked in text and JSON', async () => {
+    const file = join(dir, 'credentials.yaml');
+    const address = vault.address.replace('://', `://admin:${UNIQUE}@`);
+    await writeFile(
+      file,
+      `vault: { address: "${address}", auth: { method: token, token: env:${TOKEN_ENV} }, retries: 0 }
+connections:
+  spare: { url: env:SPARE_URL, password: "vault:secret/cdc/spare#password" }
+`,
+    );
+    const json = await check(['--config', file, '--format', 'json']);
+    expect(json.code).toBe(2);
+    const doc = JSON.parse(json.stdout) as CheckDocument;
+    expect(doc.vault).toMatchObject({ status: 'invalid', usable: false });
+    expect(doc.vault?.address).toMatch(/^http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+/);
+    const text = await check(['--config', file]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/^✗ vault: invalid: .* at http:\/\/admin:\*\*\*@/m);
+  });
+
   it('unreachable Vault: reported with the error', async () => {
     const closed = await VaultFake.start();
     const address = closed.address;

@@ -120,17 +120,19 @@ class Report {
   }
   problem(where: string, e: { message: string; hint?: string | undefined; code: string }): void {
     this.problems++;
+    // Results are printed verbatim: error texts (which may echo a driver's connection string) are
+    // masked here; `where` names connections and tables as configured, so it stays as is.
+    const message = this.ctx.redactor.redact(e.message);
+    const hint = e.hint ? this.ctx.redactor.redact(e.hint) : undefined;
     this.entries.push({
       status: 'failed',
       where,
-      message: e.message,
-      ...(e.hint ? { hint: e.hint } : {}),
+      message,
+      ...(hint ? { hint } : {}),
       code: e.code,
     });
     if (!this.json)
-      this.ctx.out.result(
-        `${this.ctx.out.colors.red('✗')} ${where}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`,
-      );
+      this.ctx.out.result(`${this.ctx.out.colors.red('✗')} ${where}: ${message}${hint ? ` — ${hint}` : ''}`);
   }
   /** Not checked because of a problem already reported (not counted again). */
   skip(where: string, message: string): void {
@@ -138,7 +140,7 @@ class Report {
     if (!this.json) this.ctx.out.info(`${this.ctx.out.colors.yellow('-')} ${where}: ${message}`);
   }
   warn(where: string, message: string): void {
-    this.entries.push({ status: 'warning', where, message });
+    this.entries.push({ status: 'warning', where, message: this.ctx.redactor.redact(message) });
     this.ctx.out.warn(`${where}: ${message}`);
   }
 }

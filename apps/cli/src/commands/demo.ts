@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTableName, renderDiffText } from '@cdc/core';
+import { parseTableName, redactUrl, renderDiffText } from '@cdc/core';
 import type { Command } from 'commander';
 import pg from 'pg';
 import pc from 'picocolors';
@@ -141,7 +141,7 @@ export async function runDemo(ctx: CommandContext, options: { keep?: boolean }):
       await rm(workDir, { recursive: true, force: true });
       out.info('cleaned up: server stopped, data directory and scripts removed');
     } else {
-      out.info(`kept: server at ${server.url} (stop it with Ctrl-C), scripts in ${workDir}`);
+      out.info(`kept: server at ${redactUrl(server.url)} (stop it with Ctrl-C), scripts in ${workDir}`);
     }
   }
 }

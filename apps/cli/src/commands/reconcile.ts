@@ -221,16 +221,25 @@ async function runReport(ctx: CommandContext, opts: ReportOptions): Promise<numb
           .map((r) => r.id)
           .join(', ')}`,
       });
-    const selected = toReportRun(detail);
+    // Table names, counts and statuses are shown as stored; only stored error texts (which may echo
+    // a driver's connection string, or were written by an older version) are masked.
+    const report = (run: Parameters<typeof toReportRun>[0]): ReportRun => {
+      const r = toReportRun(run);
+      return {
+        ...r,
+        tables: r.tables.map((t) => (t.error ? { ...t, error: ctx.redactor.redact(t.error) } : t)),
+      };
+    };
+    const selected = report(detail);
     let text: string;
     if (opts.format === 'html')
       text = renderHtmlReport(
-        runs.map((r) => toReportRun(r)),
+        runs.map((r) => report(r)),
         selected,
       );
     else if (opts.format === 'markdown') text = renderRunMarkdown(selected);
     else if (opts.format === 'json')
-      text = JSON.stringify({ run: selected, history: runs.map((r) => toReportRun(r)) }, null, 2);
+      text = JSON.stringify({ run: selected, history: runs.map((r) => report(r)) }, null, 2);
     else text = renderRunText(selected);
     if (opts.output) {
       await writeFile(opts.output, text, 'utf8');

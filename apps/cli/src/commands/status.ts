@@ -185,7 +185,8 @@ export async function collectStatus(
               missing: rec.missing,
               extra: rec.extra,
               mismatched: rec.mismatched,
-              error: rec.error,
+              // Stored by cdc or the worker (possibly an older version): masked like any error text.
+              error: rec.error === null ? null : ctx.redactor.redact(rec.error),
             };
           }
         }
