@@ -20,6 +20,8 @@ export function defineCdcTestConfig(options: CdcTestOptions = {}): ViteUserConfi
   return defineConfig({
     resolve: { conditions: ['@cdc/source'] },
     ssr: { resolve: { conditions: ['@cdc/source'] } },
+    // The environment vitest loads `globalSetup` files in (the embedded server's launcher imports @cdc/core).
+    environments: { __vitest__: { resolve: { conditions: ['@cdc/source', 'node', 'import', 'default'] } } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',

