@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -198,4 +198,29 @@ describe('cdc demo', () => {
     expect(r.stdout).toMatch(/Both tables are in sync again/);
     expect(r.stderr).toMatch(/cleaned up/);
   }, 180_000);
+
+  it.runIf(process.getuid?.() === 0)(
+    'says in one line why the embedded server cannot start, and what to do (as root, binaries out of reach)',
+    async () => {
+      // A cache folder inside a 0700 folder: the postgres OS user cannot run the copy made there.
+      const hidden = await mkdtemp(join(tmpdir(), 'cdc-demo-0700-'));
+      try {
+        await chmod(hidden, 0o700);
+        const r = await cdc(['demo'], { CDC_EMBEDDED_PG_CACHE: join(hidden, 'cache') });
+        expect(r.code).toBe(2);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(
+          /^error: running as root, the embedded PostgreSQL server runs as the "postgres" OS user/,
+        );
+        expect(lines[0]).toMatch(/CDC_EMBEDDED_PG_CACHE/);
+        expect(r.stderr).not.toMatch(/\n\s+at |Unhandled 'error' event/);
+        // The copy the server could not use is not left behind.
+        expect(await readdir(join(hidden, 'cache', 'embedded-postgres'))).toEqual([]);
+      } finally {
+        await rm(hidden, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -71,7 +71,7 @@ async function locatePackage(): Promise<PlatformPackage> {
   const name = PLATFORM_PACKAGES[key];
   if (!name) {
     throw new CdcError('ENVIRONMENT', `embedded PostgreSQL has no binaries for ${key}`, {
-      hint: 'set CDC_TEST_PG_URL (tests) or use an existing PostgreSQL server instead of the embedded one',
+      hint: 'use an existing PostgreSQL server instead of the embedded one (tests: set CDC_TEST_PG_URL)',
     });
   }
   let initdb: string;
@@ -83,7 +83,7 @@ async function locatePackage(): Promise<PlatformPackage> {
     throw new CdcError('ENVIRONMENT', `embedded PostgreSQL binaries (${name}) are not installed`, {
       hint:
         `install them with \`npm install ${name}\` (an optional dependency of @cdc/testkit: ` +
-        'check that npm was not run with --omit=optional), or set CDC_TEST_PG_URL to use an existing server',
+        'check that npm was not run with --omit=optional), or use an existing server (tests: set CDC_TEST_PG_URL)',
       cause: error,
     });
   }
@@ -117,7 +117,7 @@ async function serverIdentity(): Promise<ServerIdentity> {
       'ENVIRONMENT',
       `running as root: PostgreSQL refuses to run as root, and the "${SERVER_OS_USER}" OS user it runs as instead could not be created (${reason.split('\n')[0]})`,
       {
-        hint: `create it (\`useradd --system --user-group ${SERVER_OS_USER}\`), run as an ordinary user, or set CDC_TEST_PG_URL to use an existing server`,
+        hint: `create it (\`useradd --system --user-group ${SERVER_OS_USER}\`), run as an ordinary user, or use an existing server (tests: set CDC_TEST_PG_URL)`,
         cause: error,
       },
     );
@@ -273,7 +273,7 @@ async function resolveBinaries(): Promise<EmbeddedPostgresBinaries> {
         'ENVIRONMENT',
         `cannot run the embedded PostgreSQL server ${binaries.postgres}: ${failure}`,
         {
-          hint: 'reinstall it (`npm ci`), or set CDC_TEST_PG_URL to use an existing server',
+          hint: 'reinstall it (`npm ci`), or use an existing server (tests: set CDC_TEST_PG_URL)',
         },
       );
     }
@@ -287,6 +287,8 @@ async function resolveBinaries(): Promise<EmbeddedPostgresBinaries> {
       const failure = await probe(binaries.postgres, identity);
       if (!failure) return binaries;
       tried.push(`${root}: ${failure.split('\n')[0]}`);
+      // Useless to the server: do not leave 60 MB behind.
+      await rm(binaries.nativeDir, { recursive: true, force: true });
     } catch (error) {
       tried.push(`${root}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
@@ -295,7 +297,7 @@ async function resolveBinaries(): Promise<EmbeddedPostgresBinaries> {
     'ENVIRONMENT',
     `running as root, the embedded PostgreSQL server runs as the "${identity.name}" OS user, and no folder for its copy of the binaries worked (${tried.join('; ')})`,
     {
-      hint: `set ${EMBEDDED_PG_CACHE_ENV} to a folder that user can read, run as an ordinary user, or set CDC_TEST_PG_URL to use an existing server`,
+      hint: `set ${EMBEDDED_PG_CACHE_ENV} to a folder that user can read, run as an ordinary user, or use an existing server (tests: set CDC_TEST_PG_URL)`,
     },
   );
 }

