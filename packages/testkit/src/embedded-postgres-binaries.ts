@@ -167,7 +167,7 @@ async function makeReadable(path: string): Promise<void> {
   }
 }
 
-/** Library symlinks (`libpq.so -> libpq.so.5.18`) the package's own install script would have made. */
+/** Library symlinks (`libpq.so.5 -> libpq.so.5.18`) the package's own install script would have made. */
 async function restoreSymlinks(copyDir: string): Promise<void> {
   let links: { source: string; target: string }[];
   try {
@@ -266,6 +266,8 @@ async function resolveBinaries(): Promise<EmbeddedPostgresBinaries> {
   const pkg = await locatePackage();
   const source = `${pkg.name}@${pkg.version}`;
   if (process.getuid?.() !== 0) {
+    // npm tarballs cannot hold symlinks; the package's install script makes them, and npm may not run it.
+    await restoreSymlinks(pkg.nativeDir).catch(() => undefined);
     const binaries = binariesIn(source, pkg.nativeDir, undefined);
     const failure = await probe(binaries.postgres, undefined);
     if (failure) {

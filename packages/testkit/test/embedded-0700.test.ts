@@ -4,7 +4,7 @@
  * its own copy of the binaries. A program bundled into such a folder starts the server from there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, cp, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -75,6 +75,12 @@ describe.runIf(isRoot)('embedded PostgreSQL from a checkout in a 0700 folder, as
       recursive: true,
       verbatimSymlinks: true,
     });
+    // As npm leaves it when it does not run the package's install script: without the library symlinks.
+    const packageDir = join(privateDir, 'node_modules', platformPackage);
+    const links = JSON.parse(await readFile(join(packageDir, 'native', 'pg-symlinks.json'), 'utf8')) as {
+      target: string;
+    }[];
+    for (const { target } of links) await rm(join(packageDir, target), { force: true });
     // The launcher and a tiny program around it, bundled next to that node_modules.
     const entry = join(privateDir, 'program.ts');
     await writeFile(
