@@ -92,7 +92,7 @@ const exited = (child: ChildProcess) =>
       : child.once('exit', (code) => resolve(code)),
   );
 
-/** Random multi-statement transactions until `stop` is set. */
+/** Random multi-statement transactions, a few hundred a second, until `stop` is set. */
 async function workload(url: string, stop: { done: boolean }, firstId: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -115,6 +115,9 @@ async function workload(url: string, stop: { done: boolean }, firstId: number): 
       ]);
       await client.query('COMMIT');
       txns++;
+      // At most a few hundred transactions a second: on a loaded CI machine an unthrottled workload can
+      // outrun the replicator for the whole test, and the final catch-up then outlasts the timeout.
+      await new Promise((r) => setTimeout(r, 3));
     }
   } finally {
     await client.end();
@@ -151,10 +154,14 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
     const stop = { done: false };
     const writing = workload(src().url, stop, 100_000);
     const committed = new Set<string>();
+    // One connection for the polling below (a connection per poll churns server slots on a slow machine).
+    const poller = new pg.Client({ connectionString: dst.url });
+    poller.on('error', () => undefined);
+    await poller.connect();
     const position = async () => {
-      const rows = await dst
+      const { rows } = await poller
         .query<{ position: string }>("SELECT position FROM cdc_meta.checkpoints WHERE partition = '*'")
-        .catch(() => []);
+        .catch(() => ({ rows: [] as { position: string }[] }));
       return rows[0]?.position;
     };
     for (let round = 0; round < 5; round++) {
@@ -170,6 +177,7 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
       const after = await position();
       if (after) committed.add(after);
     }
+    await poller.end();
     // The replicator made progress between kills (so the kills hit a working process, not a dead one).
     expect(committed.size).toBeGreaterThan(1);
     stop.done = true;
