@@ -464,6 +464,34 @@ describe('diffTables — strategies and options', () => {
     expect(result.stats.source.rowsRead).toBeLessThan(2000 + 200);
   });
 
+  it('client hashing drills into differing int-range buckets by key range, not by re-reading the unit', async () => {
+    const sides = narrowPair(
+      2000,
+      (r) => (r.id === 300n ? { ...r, v: -1 } : r.id === 4500n ? undefined : r),
+      { intRangeBuckets: true, orderedScan: true },
+    );
+    const ranges: string[] = [];
+    const scan = sides.target.source.scan.bind(sides.target.source);
+    sides.target.source.scan = (t, o) => {
+      ranges.push(
+        o?.range?.kind === 'key' ? `${String(o.range.lower?.[0])}..${String(o.range.upper?.[0])}` : 'all',
+      );
+      return scan(t, o);
+    };
+    const result = await diffTables({ ...sides, hashing: 'client', rowsPerBucket: 50, splits: 1 });
+    expect(result.algorithm).toBe('hash');
+    expect(result.hashing).toBe('client');
+    expect(result.differences.map((d) => [d.kind, d.key.id])).toEqual([
+      ['mismatched', 300n],
+      ['missing', 4500n],
+    ]);
+    // The first key, one read of the whole unit for the summaries, then one bucket-wide key range
+    // (width 50) per differing bucket.
+    expect(ranges).toHaveLength(4);
+    expect(ranges.slice(2).sort()).toEqual(['300..350', '4500..4550']);
+    expect(result.stats.target.rowsRead).toBeLessThan(2000 + 1 + 2 * 50);
+  });
+
   it('buckets by token when one side is token-partitioned and the other has a partitioner', async () => {
     const tokenOf = (key: unknown[]) => BigInt.asIntN(64, BigInt(key[0] as bigint) * 0x9e3779b97f4a7c15n);
     const scylla = new MemoryScanSource({
@@ -643,7 +671,8 @@ describe('diffTables — strategies and options', () => {
     expect(await run(narrow, { policies: { ts: { precision: 0 } } })).toBe('canonical-pushdown');
     expect(await run(narrow, { hashing: 'canonical' })).toBe('canonical-pushdown');
     expect(await run(narrow, { hashing: 'client', algorithm: 'hash' })).toBe('client');
-    expect(await run(narrow, { hashing: 'client' })).toBe('none'); // auto prefers the stream merge then
+    // `client` means digests computed in cdc, then a drill-down: the hash algorithm, not a stream merge.
+    expect(await run(narrow, { hashing: 'client' })).toBe('client');
   });
 
   it('emits progress events', async () => {

@@ -333,7 +333,9 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   const requested = options.algorithm ?? 'auto';
   if (requested === 'auto') {
     if (toleranceColumns.length > 0 && bothOrdered) algorithm = 'stream';
-    else if (source.pushdown || target.pushdown || !bothOrdered) algorithm = 'hash';
+    // `--hashing client` asks for bucket digests computed in cdc, then a drill-down, as with pushdown.
+    else if (options.hashing === 'client' || source.pushdown || target.pushdown || !bothOrdered)
+      algorithm = 'hash';
     else algorithm = 'stream';
   } else algorithm = requested;
   if (algorithm === 'stream' && !bothOrdered) {
@@ -836,17 +838,55 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     }
     const wanted = new Set(buckets);
     const assign = bucketAssigner(side.hashTable, unit.plan, hasher, side.partitioner);
-    for await (const batch of scanSide(side, unit.range)) {
-      for (const row of batch) {
-        // Key text and bucket first: only rows of the wanted buckets pay for the row digest.
-        const keyText = keyString(row, side.hashTable, unit.plan);
-        if (!wanted.has(assign(row, keyText))) continue;
-        const rowText = keyText + columnsString(row, side.hashTable, unit.plan);
-        side.stats.bytesRead += rowText.length;
-        out.set(keyText, { key: key.map((k) => row[k]), hash: hasher.digest(rowText) });
+    const ranges = bucketRanges(side, unit, buckets);
+    for (const [i, range] of ranges.entries()) {
+      if (i > 0) side.stats.queries++;
+      for await (const batch of scanSide(side, range)) {
+        for (const row of batch) {
+          // Key text and bucket first: only rows of the wanted buckets pay for the row digest.
+          const keyText = keyString(row, side.hashTable, unit.plan);
+          if (!wanted.has(assign(row, keyText))) continue;
+          const rowText = keyText + columnsString(row, side.hashTable, unit.plan);
+          side.stats.bytesRead += rowText.length;
+          out.set(keyText, { key: key.map((k) => row[k]), hash: hasher.digest(rowText) });
+        }
       }
     }
     return out;
+  }
+
+  /**
+   * What a client-hashed side re-reads to drill into `buckets`: one key range per run of consecutive
+   * int-range buckets, or one token range per run of token buckets on a token-partitioned side, instead of
+   * the whole unit. Key-hash buckets are spread over the whole unit, which is then read again.
+   */
+  function bucketRanges(side: Side, unit: Unit, buckets: number[]): (Range | undefined)[] {
+    const b = unit.plan.bucketing;
+    const runs: [number, number][] = [];
+    for (const n of [...buckets].sort((x, y) => x - y)) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === n - 1) last[1] = n;
+      else runs.push([n, n]);
+    }
+    if (b.kind === 'int-range' && (!unit.range || unit.range.kind === 'key')) {
+      const unitLower = unit.range?.lower?.[0] as bigint | undefined;
+      const unitUpper = unit.range?.upper?.[0] as bigint | undefined;
+      return runs.map(([first, last]) => {
+        let lower = b.start + BigInt(first) * b.width;
+        let upper = b.start + BigInt(last + 1) * b.width;
+        if (unitLower !== undefined && unitLower > lower) lower = unitLower;
+        if (unitUpper !== undefined && unitUpper < upper) upper = unitUpper;
+        return { kind: 'key', lower: [lower], upper: [upper] };
+      });
+    }
+    if (b.kind === 'token' && !unit.range && side.src.capabilities.tokenPartitioned) {
+      return runs.map(([first, last]) => ({
+        kind: 'token',
+        start: first === 0 ? -(2n ** 63n) : (b.ends[first - 1] as bigint),
+        end: b.ends[last] as bigint,
+      }));
+    }
+    return [unit.range];
   }
 
   async function drill(unit: Unit, buckets: number[]): Promise<void> {

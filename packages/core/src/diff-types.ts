@@ -11,8 +11,9 @@ export const DIFF_RESULT_VERSION = 1;
  * - `count`: row counts only.
  * - `hash`: bucket summaries → drill into differing buckets → key digests → rows by key → columns.
  * - `stream`: merge two key-ordered scans, comparing every row.
- * - `auto`: `hash` when hashing can be pushed down (or no ordered scan exists), else `stream`;
- *   `stream` when a column has a float tolerance (tolerances cannot be hashed).
+ * - `auto`: `hash` when hashing can be pushed down, when `hashing: 'client'` asks for digests computed
+ *   in cdc, or when no ordered scan exists; else `stream`; `stream` when a column has a float tolerance
+ *   (tolerances cannot be hashed).
  */
 export type DiffAlgorithm = 'count' | 'hash' | 'stream' | 'auto';
 
