@@ -4,7 +4,7 @@
  * adapters reproduces it, so any change here is a breaking change of that document.
  */
 import type { ColumnHashOptions } from './connector.js';
-import { CdcError } from './errors.js';
+import { CdcError, isCdcError } from './errors.js';
 import type { LogicalType } from './logical-type.js';
 
 /** Canonical text of SQL NULL (and of an empty collection): the two characters `\N`. */
@@ -16,10 +16,16 @@ const MICROS_PER_DAY = 86_400_000_000n;
  * The canonical text of `value` as a value of `type` (see `docs/normalization.md`, including the JS
  * representations adapters may decode to). `null`/`undefined` give {@link NULL_MARKER}.
  * `options` apply the per-column comparison policies that change hashed bytes (precision, padding, case).
- * @throws CdcError `INVALID_ARGUMENT` naming the type and value when `value` is not a valid `type`.
+ * A string given for a structured type (list, set, map, tuple, udt) is that value stored as JSON, e.g. a
+ * jsonb copy (see {@link decodeStructuredJson}); JSON that is not a value of the type gives
+ * {@link INVALID_STORED_MARKER} text, which equals no valid value, instead of throwing.
+ * @throws CdcError `INVALID_ARGUMENT` naming the type and value when `value` is not a valid `type`
+ *   (for a structured type given as a string: when the string is not JSON).
  */
 export function canonicalText(value: unknown, type: LogicalType, options?: ColumnHashOptions): string {
   if (value === null || value === undefined) return NULL_MARKER;
+  if (typeof value === 'string' && STRUCTURED_KINDS.has(type.kind))
+    return canonicalStored(value, type, options);
   switch (type.kind) {
     case 'int16':
     case 'int32':
@@ -876,4 +882,272 @@ function canonicalUdt(
     .map((f) => `${JSON.stringify(f.name)}:${jsonStringOrNull(canonicalText(get(f.name), f.type, options))}`)
     .join(',');
   return lengthPrefixed(`{${body}}`);
+}
+
+// ---------------------------------------------------------------- structured values stored as JSON
+
+const STRUCTURED_KINDS: ReadonlySet<LogicalType['kind']> = new Set(['list', 'set', 'map', 'tuple', 'udt']);
+
+/**
+ * First character of the canonical text of stored JSON that is not a value of its structured type
+ * (valid JSON of another shape or with values of other types):
+ * `!<n>:<the stored text>`. Valid canonical texts start with a digit or `\`, so such a value differs from
+ * every source value (the row is reported as mismatched instead of aborting the comparison).
+ */
+export const INVALID_STORED_MARKER = '!';
+
+function canonicalStored(text: string, type: LogicalType, options: ColumnHashOptions | undefined): string {
+  // A bad policy is the caller's error, not the stored value's: let it throw.
+  if (options?.precision !== undefined) effectivePrecision(6, options);
+  // Text that is not JSON at all (e.g. an array literal `{1,2}`) is an adapter's error: a json or jsonb
+  // column cannot hold it. Valid JSON of another shape is a stored value that differs.
+  const tree = new JsonTreeParser(text, type).run();
+  try {
+    return canonicalText(fromJsonTree(tree, type), type, options);
+  } catch (error) {
+    if (isCdcError(error) && error.code === 'INVALID_ARGUMENT') {
+      return INVALID_STORED_MARKER + lengthPrefixed(text);
+    }
+    throw error;
+  }
+}
+
+/** A JSON number literal exactly as written (JSON.parse would round it). */
+class JsonNumber {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+/** Parsed JSON: objects are Maps in document order (the last duplicate key wins). */
+type JsonTree = null | boolean | string | JsonNumber | JsonTree[] | Map<string, JsonTree>;
+
+/** A small JSON parser keeping number literals exact. */
+class JsonTreeParser {
+  #pos = 0;
+  readonly #s: string;
+  readonly #type: LogicalType;
+
+  constructor(s: string, type: LogicalType) {
+    this.#s = s;
+    this.#type = type;
+  }
+
+  run(): JsonTree {
+    const out = this.#value(0);
+    this.#ws();
+    if (this.#pos !== this.#s.length) this.#fail('trailing characters');
+    return out;
+  }
+
+  #fail(why: string): never {
+    throw invalid(this.#type, this.#s, `malformed JSON at offset ${this.#pos}: ${why}`);
+  }
+
+  #ws(): void {
+    const s = this.#s;
+    while (this.#pos < s.length) {
+      const c = s.charCodeAt(this.#pos);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.#pos++;
+      else break;
+    }
+  }
+
+  #value(depth: number): JsonTree {
+    if (depth > 1000) this.#fail('nested too deeply');
+    this.#ws();
+    const s = this.#s;
+    const c = s[this.#pos];
+    if (c === '{') return this.#object(depth);
+    if (c === '[') return this.#array(depth);
+    if (c === '"') return this.#string();
+    if (s.startsWith('true', this.#pos)) return ((this.#pos += 4), true);
+    if (s.startsWith('false', this.#pos)) return ((this.#pos += 5), false);
+    if (s.startsWith('null', this.#pos)) return ((this.#pos += 4), null);
+    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    m.lastIndex = this.#pos;
+    const num = m.exec(s);
+    if (!num) this.#fail('unexpected character');
+    this.#pos += num[0].length;
+    return new JsonNumber(num[0]);
+  }
+
+  #string(): string {
+    const s = this.#s;
+    const start = this.#pos;
+    this.#pos++;
+    let simple = true;
+    while (this.#pos < s.length) {
+      const c = s.charCodeAt(this.#pos);
+      if (c === 0x22) {
+        this.#pos++;
+        const raw = s.slice(start, this.#pos);
+        if (simple) return raw.slice(1, -1);
+        try {
+          return JSON.parse(raw) as string;
+        } catch {
+          this.#pos = start;
+          this.#fail('bad string escape');
+        }
+      }
+      if (c === 0x5c) {
+        simple = false;
+        this.#pos += 2;
+        continue;
+      }
+      if (c < 0x20) this.#fail('control character in string');
+      this.#pos++;
+    }
+    return this.#fail('unterminated string');
+  }
+
+  #array(depth: number): JsonTree[] {
+    this.#pos++;
+    const items: JsonTree[] = [];
+    this.#ws();
+    if (this.#s[this.#pos] === ']') {
+      this.#pos++;
+      return items;
+    }
+    for (;;) {
+      items.push(this.#value(depth + 1));
+      this.#ws();
+      const c = this.#s[this.#pos++];
+      if (c === ']') return items;
+      if (c !== ',') this.#fail("expected ',' or ']'");
+    }
+  }
+
+  #object(depth: number): Map<string, JsonTree> {
+    this.#pos++;
+    const entries = new Map<string, JsonTree>();
+    this.#ws();
+    if (this.#s[this.#pos] === '}') {
+      this.#pos++;
+      return entries;
+    }
+    for (;;) {
+      this.#ws();
+      if (this.#s[this.#pos] !== '"') this.#fail('expected a key');
+      const key = this.#string();
+      this.#ws();
+      if (this.#s[this.#pos++] !== ':') this.#fail("expected ':'");
+      entries.delete(key); // the last duplicate wins, as in PostgreSQL jsonb
+      entries.set(key, this.#value(depth + 1));
+      this.#ws();
+      const c = this.#s[this.#pos++];
+      if (c === '}') return entries;
+      if (c !== ',') this.#fail("expected ',' or '}'");
+    }
+  }
+}
+
+/** JSON text of a parsed tree, number literals as written. */
+function jsonTreeText(tree: JsonTree): string {
+  if (tree === null) return 'null';
+  if (typeof tree === 'boolean') return tree ? 'true' : 'false';
+  if (typeof tree === 'string') return JSON.stringify(tree);
+  if (tree instanceof JsonNumber) return tree.text;
+  if (Array.isArray(tree)) return `[${tree.map(jsonTreeText).join(',')}]`;
+  return `{${[...tree].map(([k, v]) => `${JSON.stringify(k)}:${jsonTreeText(v)}`).join(',')}}`;
+}
+
+/**
+ * Decodes `text`, a value of a structured `type` stored as JSON (the layout of `docs/normalization.md`,
+ * "How a structured value is stored in jsonb", which `structuredToJson` writes), into a JS value
+ * {@link canonicalText} accepts for `type`. Decoding follows the type: number literals stay exact, a
+ * number where text is expected (or any other JSON kind the layout does not use there) is an error.
+ * @throws CdcError `INVALID_ARGUMENT` when `text` is not JSON or not that layout of `type`.
+ */
+export function decodeStructuredJson(text: string, type: LogicalType): unknown {
+  return fromJsonTree(new JsonTreeParser(text, type).run(), type);
+}
+
+/** Integer kinds also accept `1.0` and `1e3` written by other tools: the same exact number. */
+function exactNumber(text: string, type: LogicalType): string {
+  if (type.kind !== 'int16' && type.kind !== 'int32' && type.kind !== 'int64') return text;
+  return NUMERIC_RE.test(text) ? normalizeDecimal(text, type, text) : text;
+}
+
+function fromJsonTree(tree: JsonTree, type: LogicalType): unknown {
+  if (tree === null) return null;
+  const wrong = (expected: string): CdcError =>
+    invalid(type, jsonTreeText(tree), `expected ${expected} in the stored JSON`);
+  switch (type.kind) {
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'numeric':
+    case 'float32':
+    case 'float64':
+      if (tree instanceof JsonNumber) return exactNumber(tree.text, type);
+      if (typeof tree === 'string') return exactNumber(tree, type);
+      throw wrong('a number or a string');
+    case 'bool':
+      if (typeof tree === 'boolean') return tree;
+      throw wrong('true or false');
+    case 'text':
+    case 'bytes':
+    case 'uuid':
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+    case 'inet':
+      if (typeof tree === 'string') return tree;
+      throw wrong('a string');
+    case 'interval': {
+      if (typeof tree === 'string') return tree;
+      if (!(tree instanceof Map)) throw wrong('an object {months, days, micros} or a string');
+      const field = (name: string): unknown => {
+        const v = tree.get(name);
+        if (v === undefined) return undefined;
+        if (v instanceof JsonNumber) return v.text;
+        if (typeof v === 'string') return v;
+        throw wrong(`an integer in "${name}"`);
+      };
+      const out: Record<string, unknown> = { months: field('months'), days: field('days') };
+      if (tree.has('micros')) out['micros'] = field('micros');
+      else if (tree.has('nanos')) out['nanos'] = field('nanos');
+      return out;
+    }
+    case 'json':
+      return jsonTreeText(tree);
+    case 'list':
+    case 'set':
+      if (!Array.isArray(tree)) throw wrong('an array');
+      return tree.map((e) => fromJsonTree(e, type.element));
+    case 'tuple':
+      if (!Array.isArray(tree) || tree.length !== type.elements.length) {
+        throw wrong(`an array of ${type.elements.length} elements`);
+      }
+      return tree.map((e, i) => fromJsonTree(e, type.elements[i] as LogicalType));
+    case 'map':
+      if (!(tree instanceof Map)) throw wrong('an object');
+      return [...tree].map(([k, v]) => [fromJsonKey(k, type.key), fromJsonTree(v, type.value)]);
+    case 'udt':
+      if (!(tree instanceof Map)) throw wrong('an object');
+      return new Map(type.fields.map((f) => [f.name, fromJsonTree(tree.get(f.name) ?? null, f.type)]));
+  }
+}
+
+/** Map keys are JSON object keys: the key's JSON string, or the JSON text of a non-string key. */
+function fromJsonKey(key: string, type: LogicalType): unknown {
+  switch (type.kind) {
+    case 'bool':
+      if (key === 'true' || key === 'false') return key === 'true';
+      throw invalid(type, key, 'a boolean map key is written "true" or "false"');
+    case 'interval':
+    case 'list':
+    case 'set':
+    case 'map':
+    case 'tuple':
+    case 'udt':
+      return fromJsonTree(new JsonTreeParser(key, type).run(), type);
+    case 'json':
+      return key;
+    default:
+      return exactNumber(key, type);
+  }
 }

@@ -42,7 +42,10 @@ export {
   daysFromCivil,
   floorToPrecision,
   describeType,
+  decodeStructuredJson,
+  INVALID_STORED_MARKER,
 } from './canonical.js';
+export { structuredToJson } from './structured-json.js';
 export type { RowHasher } from './hashing.js';
 export { createRowHasher, keyString, rowString, addHashes, combineHalfSums } from './hashing.js';
 export type { ComparisonPolicy } from './compare.js';

@@ -5,7 +5,7 @@
  * intervals as PostgreSQL text, json as its text, bytea as Buffer.
  * Encoding turns those forms (and Date, bigint, Uint8Array, plain objects) into PostgreSQL input text.
  */
-import type { LogicalType } from '@cdc/core';
+import { canonicalJson, structuredToJson, type LogicalType } from '@cdc/core';
 import pg from 'pg';
 
 type Parser = (text: string) => unknown;
@@ -182,19 +182,83 @@ function arrayLiteral(values: readonly unknown[], element: LogicalType): string 
 
 const NESTED_KINDS = new Set(['list', 'set', 'map', 'tuple', 'udt', 'json']);
 
-/** JSON for values JSON.stringify rejects or loses: bigint as a decimal string, Map as an object. */
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Map) return Object.fromEntries(value);
-  return value;
+/**
+ * JSON text of a JS json value, keys in their order, read back by `canonicalText` as the same document:
+ * a bigint is a number literal (JSON.stringify would throw), NaN and ±Infinity are refused (JSON.stringify
+ * would write null). A repair of a jsonb copy passes the source's structured value here (its plan knows
+ * only the target's json type): Maps, Sets, blobs and Dates are written as `structuredToJson` writes
+ * them, which is exact except for Scylla `time` (bigint nanoseconds) and non-finite floats.
+ */
+function jsonText(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      // canonicalJson refuses non-finite numbers with the reason.
+      return Number.isFinite(value) ? JSON.stringify(value) : canonicalJson(value);
+    case 'object':
+      if (value instanceof Uint8Array) return JSON.stringify(`\\x${Buffer.from(value).toString('hex')}`);
+      if (value instanceof Date) return JSON.stringify(value.toISOString());
+      if (value instanceof Set) return jsonText([...(value as Set<unknown>)]);
+      if (value instanceof Map) {
+        return `{${[...(value as Map<unknown, unknown>)]
+          .map(([k, v]) => `${JSON.stringify(jsonKey(k))}:${jsonText(v)}`)
+          .join(',')}}`;
+      }
+      if (Array.isArray(value)) {
+        return `[${value.map((v) => (v === undefined ? 'null' : jsonText(v))).join(',')}]`;
+      }
+      return `{${Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${JSON.stringify(k)}:${jsonText(v)}`)
+        .join(',')}}`;
+    default:
+      return JSON.stringify(value) ?? canonicalJson(value);
+  }
+}
+
+/** A Map key as a JSON object key: strings, numbers and instants as text, composite keys as JSON text. */
+function jsonKey(key: unknown): string {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key);
+  const json = jsonText(key);
+  return json.startsWith('"') ? (JSON.parse(json) as string) : json;
+}
+
+/** `HH:MM:SS.ffffff` of bigint nanoseconds since midnight, floored to µs (PostgreSQL would round). */
+function timeFromNanos(nanos: bigint): string {
+  const micros = nanos / 1000n;
+  const seconds = micros / 1_000_000n;
+  const hms = [seconds / 3600n, (seconds / 60n) % 60n, seconds % 60n].map((n) => pad(Number(n), 2));
+  return `${hms.join(':')}.${pad(Number(micros % 1_000_000n), 6)}`;
 }
 
 /**
  * A JS value of logical type `type` as PostgreSQL input text (bound as a parameter and cast to the
- * column's native type), or `null`.
+ * column's native type), or `null`. Structured values stored as jsonb use the layout of
+ * `docs/normalization.md` ("How a structured value is stored in jsonb"), which the diff reads back.
  */
 export function toPostgresText(value: unknown, type: LogicalType): string | null {
   if (value === null || value === undefined) return null;
+  switch (type.kind) {
+    case 'json':
+      return typeof value === 'string' ? value : jsonText(value);
+    case 'list':
+    case 'set':
+      // Collections of scalars are PostgreSQL arrays; nested ones are stored as jsonb (nativeTypeFor).
+      if (NESTED_KINDS.has(type.element.kind)) return structuredToJson(value, type);
+      if (typeof value === 'string') return value;
+      if (value instanceof Set) return arrayLiteral([...(value as Set<unknown>)], type.element);
+      if (Array.isArray(value)) return arrayLiteral(value, type.element);
+      return structuredToJson(value, type);
+    case 'map':
+    case 'tuple':
+    case 'udt':
+      return structuredToJson(value, type);
+    default:
+      break;
+  }
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
   if (value instanceof Date) return value.toISOString();
   switch (type.kind) {
@@ -216,26 +280,20 @@ export function toPostgresText(value: unknown, type: LogicalType): string | null
     case 'timestamp':
     case 'timestamptz':
       return postgresFromIso(String(value));
+    case 'time':
+      return typeof value === 'bigint' ? timeFromNanos(value) : String(value);
     case 'interval':
       if (typeof value === 'object') {
         const o = value as { months?: unknown; days?: unknown; micros?: unknown; nanos?: unknown };
-        const micros = o.micros ?? (o.nanos === undefined ? 0 : BigInt(o.nanos as bigint) / 1000n);
-        return `${String(o.months ?? 0)} mons ${String(o.days ?? 0)} days ${String(micros)} microseconds`;
+        // Nanoseconds are floored to µs, as the comparison does.
+        let micros = o.micros;
+        if (micros === undefined && o.nanos !== undefined) {
+          const nanos = BigInt(o.nanos as bigint);
+          micros = nanos / 1000n - (nanos % 1000n < 0n ? 1n : 0n);
+        }
+        return `${String(o.months ?? 0)} mons ${String(o.days ?? 0)} days ${String(micros ?? 0)} microseconds`;
       }
       return String(value);
-    case 'json':
-      return typeof value === 'string' ? value : JSON.stringify(value, jsonReplacer);
-    case 'list':
-    case 'set':
-      // Collections of scalars are PostgreSQL arrays; nested ones are stored as jsonb (nativeTypeFor).
-      if (Array.isArray(value) && !NESTED_KINDS.has(type.element.kind))
-        return arrayLiteral(value, type.element);
-      if (value instanceof Set) return toPostgresText([...value], type);
-      return typeof value === 'string' ? value : JSON.stringify(value, jsonReplacer);
-    case 'map':
-    case 'tuple':
-    case 'udt':
-      return typeof value === 'string' ? value : JSON.stringify(value, jsonReplacer);
     default:
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
