@@ -32,7 +32,8 @@ export default defineConfig([
   // `cdc --version`), which every short `cdc diff` pays.
   {
     ...shared,
-    entry: { cdc: 'src/bin.ts' },
+    // hash-worker.js: the diff engine's hashing threads, looked up next to the bundled engine.
+    entry: { cdc: 'src/bin.ts', 'hash-worker': '../../packages/core/src/hash-worker.ts' },
     dts: false,
     // Written next to the library's output; only the library build cleans `dist`.
     clean: false,

@@ -50,6 +50,8 @@ export interface CompareOptions {
   floatTolerance?: number;
   timestampPrecision?: number;
   threads?: number;
+  /** Worker threads for client-side hashing (`DiffOptions.workers`); default: the engine's. */
+  workers?: number;
   maxDiffs: number;
   recheckAfterMs?: number;
   /** `auto` (native same-engine hash where provably equivalent), `canonical` (cross-engine MD5), `client`. */
@@ -152,6 +154,7 @@ export async function comparePair(pair: OpenPair, options: CompareOptions): Prom
       ...(columns ? { columns } : {}),
       ...(Object.keys(policy).length > 0 ? { defaultPolicy: policy } : {}),
       ...(options.threads !== undefined ? { concurrency: options.threads } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
       maxDiffs: options.maxDiffs,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.recheckAfterMs !== undefined ? { recheckAfterMs: options.recheckAfterMs } : {}),

@@ -4,6 +4,7 @@
  * and {@link ChangeSink}. Optional abilities are optional members plus flags in {@link Capabilities}.
  */
 import type { LogicalKind } from './logical-type.js';
+import type { WorkerSourceSpec } from './hash-worker-protocol.js';
 import type { Key, Row, TableId, TableSchema } from './schema.js';
 
 /**
@@ -176,6 +177,12 @@ export interface ScanSource extends Connector {
   summarize?(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]>;
   /** In-database key digests of the given buckets (when `capabilities.hashPushdown`). */
   keyHashes?(table: TableSchema, plan: HashPlan, buckets: number[], range?: Range): AsyncIterable<KeyHash[]>;
+  /**
+   * How a worker thread opens its own connection to the same database, so the diff engine can scan and
+   * hash this side on every core (`DiffOptions.workers`). Absent: this side is hashed in the calling
+   * thread (e.g. a source built on a pool or client the caller owns).
+   */
+  readonly workerSpec?: WorkerSourceSpec;
 }
 
 /**

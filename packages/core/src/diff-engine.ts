@@ -4,13 +4,15 @@
  * Each table is read about once; only differing buckets are read again, by key where the source can.
  */
 import pLimit from 'p-limit';
+import { availableParallelism } from 'node:os';
+import type { Partitioner } from './buckets.js';
 import {
-  BucketAccumulator,
-  bucketAssigner,
-  digestRow,
-  OrderedBucketAccumulator,
-  type Partitioner,
-} from './buckets.js';
+  clientBucketSummaries,
+  clientKeyDigests,
+  type ClientHashInput,
+  type ClientHashStats,
+  type KeyDigest,
+} from './client-hashing.js';
 import { canonicalText, describeType, utf8Length } from './canonical.js';
 import { hasTolerance, hashOptionsOf, type ComparisonPolicy } from './compare.js';
 import type {
@@ -31,7 +33,9 @@ import {
   type SideStats,
 } from './diff-types.js';
 import { CdcError } from './errors.js';
-import { columnsString, createRowHasher, keyString } from './hashing.js';
+import { addHashes, createRowHasher, keyString } from './hashing.js';
+import { defaultHashWorkerScript, HashWorkerPool, type HashTask } from './hash-worker-pool.js';
+import type { WorkerSourceSpec } from './hash-worker-protocol.js';
 import { compareKeys } from './key-order.js';
 import type { LogicalKind, LogicalType } from './logical-type.js';
 import { formatTableId, type Key, type Row, type TableSchema } from './schema.js';
@@ -68,6 +72,8 @@ const DEFAULTS = {
   drillRows: 50_000,
   lookupBatch: 500,
 };
+/** Below this many rows (estimated) client hashing stays in the main thread: starting workers costs more. */
+const WORKER_MIN_ROWS = 100_000;
 /** Summaries held per unit and side stay small (≈ 10 MB) even for billion-row tables. */
 const MAX_BUCKETS_PER_UNIT = 1 << 17;
 const INTEGER_KINDS: ReadonlySet<LogicalKind> = new Set(['int16', 'int32', 'int64']);
@@ -654,20 +660,50 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     ...(orderedDigest && bucketing.kind === 'int-range' ? { bucketDigest: 'ordered' as const } : {}),
   });
 
+  let estimatedRows = 0n;
   const estimateRows = async (): Promise<bigint> => {
     const side = source;
     side.stats.queries++;
     if (side.src.capabilities.estimatedCount && side.src.estimateCount) {
       const estimate = await side.src.estimateCount(side.table);
       // Statistics of a never-analyzed table say 0 or -1; bucket sizes would be wrong by orders of magnitude.
-      if (estimate >= 10_000n) return estimate;
+      if (estimate >= 10_000n) return (estimatedRows = estimate);
       side.stats.queries++;
     }
-    return side.src.count(side.table);
+    return (estimatedRows = await side.src.count(side.table));
   };
 
   const units = await chooseUnits();
   used.bucketing = units[0]?.plan.bucketing.kind;
+  const pool = startWorkers();
+  const sideSplits = new Map<Side, Promise<(Range | undefined)[]>>();
+
+  /**
+   * Worker threads for the client-hashed sides that can be reopened in a worker (`workerSpec`), so their
+   * scans, canonicalization and hashing use every core. Token buckets need the side's partitioner, a
+   * function that cannot cross threads: they stay in this thread.
+   */
+  function startWorkers(): HashWorkerPool | undefined {
+    const requested = options.workers;
+    if (requested === 0) return undefined;
+    if (![source, target].some((s) => !s.pushdown && s.src.workerSpec)) return undefined;
+    if (units.every((u) => u.plan.bucketing.kind === 'token')) return undefined;
+    if (requested === undefined && estimatedRows < BigInt(WORKER_MIN_ROWS)) return undefined;
+    const script = options.workerScript ?? defaultHashWorkerScript();
+    if (!script) {
+      notes.push('client hashing ran in the main thread: the worker script (hash-worker.js) is not built');
+      return undefined;
+    }
+    const threads = requested ?? availableParallelism();
+    notes.push(`client hashing in ${threads} worker thread${threads === 1 ? '' : 's'}`);
+    return HashWorkerPool.start(threads, script);
+  }
+
+  function workerPoolFor(side: Side, unit: Unit): HashWorkerPool | undefined {
+    return pool && !side.pushdown && side.src.workerSpec && unit.plan.bucketing.kind !== 'token'
+      ? pool
+      : undefined;
+  }
 
   async function chooseUnits(): Promise<Unit[]> {
     const want = options.bucketing ?? 'auto';
@@ -802,50 +838,71 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
 
   async function summarize(side: Side, unit: Unit): Promise<BucketSummary[]> {
     check();
-    side.stats.queries++;
     if (side.pushdown && side.src.summarize) {
+      side.stats.queries++;
       const summaries = await side.src.summarize(side.table, unit.plan, unit.range);
       for (const s of summaries) side.stats.rowsRead += s.count;
       side.stats.bytesRead += summaries.length * 32;
       return summaries;
     }
-    const assign = bucketAssigner(side.hashTable, unit.plan, hasher, side.partitioner);
-    if (unit.plan.bucketDigest === 'ordered') {
-      const ordered = await OrderedBucketAccumulator.create();
-      for await (const batch of scanSide(side, unit.range, true)) {
-        for (const row of batch) {
-          const keyText = keyString(row, side.hashTable, unit.plan);
-          const rowText = keyText + columnsString(row, side.hashTable, unit.plan);
-          side.stats.bytesRead += rowText.length;
-          ordered.add(assign(row, keyText), rowText);
-        }
-      }
-      return ordered.summaries();
+    const pool = workerPoolFor(side, unit);
+    if (pool) {
+      // Sums of row hashes add up: a whole-table unit is split so that every worker scans a part.
+      const parts = unit.plan.bucketDigest === 'ordered' ? [unit.range] : await scanParts(side, unit, pool);
+      const done = await Promise.all(
+        parts.map((range) => pool.summaries(workerTask(side, unit), range, signal)),
+      );
+      for (const d of done) addStats(side, d.stats);
+      return done.length === 1 ? (done[0]?.summaries ?? []) : mergeSummaries(done.map((d) => d.summaries));
     }
-    const acc = new BucketAccumulator();
-    for await (const batch of scanSide(side, unit.range)) {
-      for (const row of batch) {
-        const { keyText, rowText, digest } = digestRow(row, side.hashTable, unit.plan, hasher);
-        side.stats.bytesRead += rowText.length;
-        acc.add(assign(row, keyText), digest);
-      }
-    }
-    return acc.summaries();
+    return clientBucketSummaries(clientInput(side, unit), unit.range, side.stats);
   }
 
-  async function* scanSide(side: Side, range: Range | undefined, ordered = false): AsyncGenerator<Row[]> {
-    const it = side.src.scan(side.table, {
-      columns: [...key, ...hashedColumns],
-      ...(range ? { range } : {}),
-      ...(ordered ? { ordered } : {}),
-      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    for await (const batch of it) {
-      check();
-      side.stats.rowsRead += batch.length;
-      yield batch;
+  /**
+   * The parts a worker pool scans of `unit` on `side`: the unit itself, or for a whole-table unit the
+   * side's own splits (token ranges on ScyllaDB, key ranges on SQL), about two per worker.
+   */
+  async function scanParts(side: Side, unit: Unit, pool: HashWorkerPool): Promise<(Range | undefined)[]> {
+    if (unit.range !== undefined || pool.threads < 2) return [unit.range];
+    let parts = sideSplits.get(side);
+    if (!parts) {
+      side.stats.queries++;
+      parts = side.src.splits(side.table, pool.threads * 2).then((r) => (r.length > 0 ? r : [undefined]));
+      sideSplits.set(side, parts);
     }
+    return parts;
+  }
+
+  function clientInput(side: Side, unit: Unit): ClientHashInput {
+    return {
+      source: side.src,
+      table: side.table,
+      hashTable: side.hashTable,
+      plan: unit.plan,
+      columns: [...key, ...hashedColumns],
+      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+      ...(side.partitioner ? { partitioner: side.partitioner } : {}),
+      ...(signal ? { signal } : {}),
+      hasher,
+      check,
+    };
+  }
+
+  function workerTask(side: Side, unit: Unit): HashTask {
+    return {
+      spec: side.src.workerSpec as WorkerSourceSpec,
+      table: side.table,
+      hashTable: side.hashTable,
+      plan: unit.plan,
+      columns: [...key, ...hashedColumns],
+      ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+    };
+  }
+
+  function addStats(side: Side, stats: ClientHashStats): void {
+    side.stats.rowsRead += stats.rowsRead;
+    side.stats.bytesRead += stats.bytesRead;
+    side.stats.queries += stats.queries;
   }
 
   async function keyDigests(
@@ -854,8 +911,8 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     buckets: number[],
   ): Promise<Map<string, { key: Key; hash: string }>> {
     const out = new Map<string, { key: Key; hash: string }>();
-    side.stats.queries++;
     if (side.pushdown && side.src.keyHashes) {
+      side.stats.queries++;
       for await (const batch of side.src.keyHashes(side.table, unit.plan, buckets, unit.range)) {
         check();
         for (const kh of batch) {
@@ -868,22 +925,23 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       }
       return out;
     }
-    const wanted = new Set(buckets);
-    const assign = bucketAssigner(side.hashTable, unit.plan, hasher, side.partitioner);
     const ranges = bucketRanges(side, unit, buckets);
-    for (const [i, range] of ranges.entries()) {
-      if (i > 0) side.stats.queries++;
-      for await (const batch of scanSide(side, range)) {
-        for (const row of batch) {
-          // Key text and bucket first: only rows of the wanted buckets pay for the row digest.
-          const keyText = keyString(row, side.hashTable, unit.plan);
-          if (!wanted.has(assign(row, keyText))) continue;
-          const rowText = keyText + columnsString(row, side.hashTable, unit.plan);
-          side.stats.bytesRead += rowText.length;
-          out.set(keyText, { key: key.map((k) => row[k]), hash: hasher.digest(rowText) });
-        }
-      }
+    const pool = workerPoolFor(side, unit);
+    let digests: KeyDigest[];
+    if (pool) {
+      const parts =
+        ranges.length === 1 && ranges[0] === unit.range && unit.plan.bucketDigest !== 'ordered'
+          ? (await scanParts(side, unit, pool)).map((r) => [r])
+          : [ranges];
+      const done = await Promise.all(
+        parts.map((p) => pool.keyDigests(workerTask(side, unit), p, buckets, signal)),
+      );
+      for (const d of done) addStats(side, d.stats);
+      digests = done.flatMap((d) => d.digests);
+    } else {
+      digests = await clientKeyDigests(clientInput(side, unit), ranges, buckets, side.stats);
     }
+    for (const d of digests) out.set(d.keyText, { key: d.key, hash: d.hash });
     return out;
   }
 
@@ -989,9 +1047,28 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   }
 
   progressTotal = units.length;
-  await Promise.all(units.map((unit) => limit(() => hashUnit(unit))));
-  check();
+  try {
+    await Promise.all(units.map((unit) => limit(() => hashUnit(unit))));
+    check();
+  } finally {
+    await pool?.close();
+  }
   return finish();
+}
+
+/** Adds bucket summaries of disjoint parts of one unit (sum-of-row-hashes buckets only). */
+function mergeSummaries(parts: BucketSummary[][]): BucketSummary[] {
+  const byBucket = new Map<number, BucketSummary>();
+  for (const part of parts) {
+    for (const s of part) {
+      const prior = byBucket.get(s.bucket);
+      byBucket.set(
+        s.bucket,
+        prior ? { bucket: s.bucket, count: prior.count + s.count, sum: addHashes(prior.sum, s.sum) } : s,
+      );
+    }
+  }
+  return [...byBucket.values()].sort((a, b) => a.bucket - b.bucket);
 }
 
 function withinTolerance(

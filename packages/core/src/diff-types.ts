@@ -80,6 +80,15 @@ export interface DiffOptions {
    * difference on both sides and keep only those that persist.
    */
   recheckAfterMs?: number;
+  /**
+   * Worker threads for client-side hashing. A side hashed in the process whose source can be reopened in
+   * a worker (`ScanSource.workerSpec`) is scanned, canonicalized and hashed there, unit by unit. Default:
+   * one per core (`os.availableParallelism()`) when the table has at least 100,000 rows (estimated), else
+   * none. `0` hashes in the calling thread. Token buckets always stay in the calling thread.
+   */
+  workers?: number;
+  /** The worker script (`hash-worker.js` of `@cdc/core`'s build). Default: the one next to this module. */
+  workerScript?: string | URL;
 }
 
 /** One differing row. `key` lists key columns in key order; `source`/`target` the values each side held. */

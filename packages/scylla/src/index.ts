@@ -5,7 +5,13 @@
  * cassandra-driver is a peer dependency and is injected: `connectScylla({ url, driver })`.
  * @packageDocumentation
  */
-export { connectScylla, driverClientOptions, ScyllaAdapter, SOURCE_TIMESTAMP } from './scylla-adapter.js';
+export {
+  connectScylla,
+  driverClientOptions,
+  openScyllaInWorker,
+  ScyllaAdapter,
+  SOURCE_TIMESTAMP,
+} from './scylla-adapter.js';
 export type { ScyllaConnectConfig } from './scylla-adapter.js';
 export {
   parseConsistency,

@@ -20,6 +20,7 @@ import {
   type Snapshot,
   type TableId,
   type TableSchema,
+  type WorkerSourceSpec,
 } from '@cdc/core';
 import { translateLogRows, valueKey, type CdcTableShape, type TranslatedChange } from './scylla-cdc-delta.js';
 import {
@@ -65,12 +66,13 @@ import {
 } from './scylla-cql.js';
 import type { CqlType } from './scylla-cql-types.js';
 import { classifyCluster, type ClusterInfo } from './scylla-detect.js';
-import type {
-  ScyllaDriverClient,
-  ScyllaDriverClientOptions,
-  ScyllaDriverModule,
-  ScyllaDriverQueryOptions,
-  ScyllaDriverRow,
+import {
+  loadCassandraDriver,
+  type ScyllaDriverClient,
+  type ScyllaDriverClientOptions,
+  type ScyllaDriverModule,
+  type ScyllaDriverQueryOptions,
+  type ScyllaDriverRow,
 } from './scylla-driver.js';
 import { toCdcError } from './scylla-errors.js';
 import { buildTableInfo, udtMap, type SchemaColumnRow, type ScyllaTableInfo } from './scylla-introspector.js';
@@ -202,6 +204,14 @@ export async function connectScylla(config: ScyllaConnectConfig): Promise<Scylla
   return adapter;
 }
 
+/**
+ * Opens a {@link ScyllaAdapter} from validated options inside a worker thread (the factory named by
+ * {@link ScyllaAdapter.workerSpec}), loading cassandra-driver there.
+ */
+export async function openScyllaInWorker(options: ScyllaOptionsInput): Promise<ScyllaAdapter> {
+  return connectScylla({ ...options, driver: await loadCassandraDriver() });
+}
+
 interface CdcTableState {
   info: ScyllaTableInfo;
   logInfo: ScyllaTableInfo;
@@ -253,6 +263,14 @@ export class ScyllaAdapter implements ChangeSource {
   /** The validated options. */
   get options(): ScyllaOptions {
     return this.#options;
+  }
+
+  /**
+   * How a diff's hashing worker thread opens its own session to the same cluster, so decoding,
+   * canonicalizing and hashing a ScyllaDB side (which cannot hash in the database) use every core.
+   */
+  get workerSpec(): WorkerSourceSpec {
+    return { module: '@cdc/scylla', factory: 'openScyllaInWorker', options: this.#options };
   }
 
   /** What {@link detect} found (after connect). */

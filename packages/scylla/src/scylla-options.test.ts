@@ -1,6 +1,7 @@
 import * as cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { connectScylla, driverClientOptions } from './scylla-adapter.js';
+import { connectScylla, driverClientOptions, ScyllaAdapter } from './scylla-adapter.js';
+import * as scyllaPackage from './index.js';
 import { classifyCluster } from './scylla-detect.js';
 import type { ScyllaDriverModule } from './scylla-driver.js';
 import { toCdcError } from './scylla-errors.js';
@@ -119,6 +120,20 @@ describe('driver client options', () => {
     await expect(connectScylla({ url: 'scylla://db?localDataCenter=dc1' } as never)).rejects.toThrow(
       /needs the cassandra-driver module/,
     );
+  });
+});
+
+describe('worker threads', () => {
+  it('names a factory the package exports and options that cross threads, so workers reopen the session', () => {
+    const options = validateScyllaOptions({
+      ...parseScyllaUrl('scylla://u:p@db1,db2:9043/shop?localDataCenter=dc1&consistency=one'),
+    });
+    const adapter = new ScyllaAdapter({} as never, {} as never, options);
+    const spec = adapter.workerSpec;
+    expect(spec).toEqual({ module: '@cdc/scylla', factory: 'openScyllaInWorker', options });
+    expect(typeof (scyllaPackage as Record<string, unknown>)[spec.factory]).toBe('function');
+    // Sent to the worker by postMessage: it must survive structured cloning unchanged.
+    expect(structuredClone(spec)).toEqual(spec);
   });
 });
 

@@ -47,6 +47,7 @@ export interface DiffCommandOptions {
   floatTolerance?: string;
   timestampPrecision?: string;
   threads?: string;
+  workers?: string;
   maxDiffs: string;
   format: 'text' | 'json' | 'markdown';
   output?: string;
@@ -200,6 +201,7 @@ export async function runDiff(
 ): Promise<number> {
   const maxDiffs = intOption(opts.maxDiffs, '--max-diffs', 1)!;
   const threads = intOption(opts.threads, '--threads', 1, 64);
+  const workers = intOption(opts.workers, '--workers', 0, 64);
   const timestampPrecision = intOption(opts.timestampPrecision, '--timestamp-precision', 0, 9);
   const floatTolerance = numberOption(opts.floatTolerance, '--float-tolerance');
   const recheckAfterMs =
@@ -239,6 +241,7 @@ export async function runDiff(
         maxDiffs,
         progress,
         ...(threads !== undefined ? { threads } : {}),
+        ...(workers !== undefined ? { workers } : {}),
         ...(timestampPrecision !== undefined ? { timestampPrecision } : {}),
         ...(floatTolerance !== undefined ? { floatTolerance } : {}),
         ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
@@ -319,6 +322,10 @@ export function registerDiffCommand(program: Command, deps: CliDeps): void {
     .option('--float-tolerance <n>', 'floats/numerics equal when |a − b| ≤ n')
     .option('--timestamp-precision <digits>', 'compare instants at this many fractional-second digits (0–9)')
     .option('--threads <n>', 'parallel segments per side')
+    .option(
+      '--workers <n>',
+      'threads that scan and hash client-hashed sides (default: one per core from 100,000 rows; 0: none)',
+    )
     .option('--max-diffs <n>', 'stop after this many differences', '1000')
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'),
