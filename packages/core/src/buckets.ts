@@ -6,7 +6,7 @@ import { createMD5, type IHasher } from 'hash-wasm';
 import { canonicalText } from './canonical.js';
 import type { Bucketing, BucketSummary, HashPlan, Range } from './connector.js';
 import { CdcError } from './errors.js';
-import { columnsString, combineHalfSums, keyString, type RowHasher } from './hashing.js';
+import { columnsString, combineHalfSums, keyString, word32, type RowHasher } from './hashing.js';
 import type { LogicalType } from './logical-type.js';
 import type { Key, Row, TableSchema } from './schema.js';
 
@@ -111,14 +111,24 @@ export class BucketAccumulator {
 
   /** Adds one row digest (32 hex digits) to `bucket`. */
   add(bucket: number, digestHex: string): void {
+    this.addWords(bucket, parseInt(digestHex.slice(0, 8), 16), parseInt(digestHex.slice(8, 16), 16));
+  }
+
+  /** Adds one row digest (its 16 bytes) to `bucket`. */
+  addBytes(bucket: number, digest: Uint8Array): void {
+    this.addWords(bucket, word32(digest, 0), word32(digest, 4));
+  }
+
+  /** Adds a row hash given as its high and low unsigned 32-bit words. */
+  addWords(bucket: number, hi: number, lo: number): void {
     let s = this.#buckets.get(bucket);
     if (!s) {
       s = { count: 0, hi: 0, lo: 0, carry: 0n };
       this.#buckets.set(bucket, s);
     }
     s.count++;
-    s.hi += parseInt(digestHex.slice(0, 8), 16);
-    s.lo += parseInt(digestHex.slice(8, 16), 16);
+    s.hi += hi;
+    s.lo += lo;
     // Sums of 32-bit halves stay exact in a double up to 2^21 rows; fold well before that.
     if ((s.count & 0xfffff) === 0) {
       s.carry = combineHalfSums(BigInt(s.hi), BigInt(s.lo) + s.carry);

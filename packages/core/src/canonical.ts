@@ -24,8 +24,6 @@ const MICROS_PER_DAY = 86_400_000_000n;
  */
 export function canonicalText(value: unknown, type: LogicalType, options?: ColumnHashOptions): string {
   if (value === null || value === undefined) return NULL_MARKER;
-  if (typeof value === 'string' && STRUCTURED_KINDS.has(type.kind))
-    return canonicalStored(value, type, options);
   switch (type.kind) {
     case 'int16':
     case 'int32':
@@ -53,6 +51,9 @@ export function canonicalText(value: unknown, type: LogicalType, options?: Colum
       ).toString();
     case 'timestamp':
     case 'timestamptz': {
+      // Most instants fit a double exactly (years 1700–2255 in µs): no BigInt on the hot path.
+      const fast = fastInstantMicros(value);
+      if (fast !== undefined) return floorSafe(fast, effectivePrecision(type.precision, options));
       const micros = instantMicros(value, type);
       if (typeof micros === 'string') return micros;
       return floorToPrecision(micros, effectivePrecision(type.precision, options)).toString();
@@ -64,6 +65,18 @@ export function canonicalText(value: unknown, type: LogicalType, options?: Colum
     case 'inet':
       return canonicalInet(value, type);
     case 'list':
+    case 'set':
+    case 'tuple':
+    case 'map':
+    case 'udt':
+      return canonicalStructured(value, type, options);
+  }
+}
+
+function canonicalStructured(value: unknown, type: LogicalType, options?: ColumnHashOptions): string {
+  if (typeof value === 'string') return canonicalStored(value, type, options);
+  switch (type.kind) {
+    case 'list':
       return canonicalSequence(value, type, options, () => type.element, false);
     case 'set':
       return canonicalSequence(value, type, options, () => type.element, true);
@@ -73,6 +86,8 @@ export function canonicalText(value: unknown, type: LogicalType, options?: Colum
       return canonicalMap(value, type, options);
     case 'udt':
       return canonicalUdt(value, type, options);
+    default:
+      throw new CdcError('INTERNAL', `${describeType(type)} is not a structured type`);
   }
 }
 
@@ -173,7 +188,21 @@ function describeValue(value: unknown): string {
 
 // ---------------------------------------------------------------- numbers
 
+/** True for `0` and `-?[1-9][0-9]*`: the canonical spelling of an integer, returned as it is. */
+function isCanonicalInteger(s: string): boolean {
+  const n = s.length;
+  let i = n > 0 && s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return false;
+  if (s.charCodeAt(i) === 48) return n === 1;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function canonicalInteger(value: unknown, type: LogicalType): string {
+  if (typeof value === 'string' && isCanonicalInteger(value)) return value;
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw invalid(type, value, 'not an integer');
     return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
@@ -200,11 +229,48 @@ export function canonicalNumeric(value: unknown, type: LogicalType = { kind: 'nu
     return normalizeDecimal(String(value), type, value);
   }
   if (typeof value === 'string') {
+    const plain = plainDecimal(value);
+    if (plain !== undefined) return plain;
     const special = specialNumber(value);
     if (special !== undefined) return special;
     return normalizeDecimal(value, type, value);
   }
   throw invalid(type, value, 'expected a decimal string, number or bigint');
+}
+
+/**
+ * The canonical text of a plain decimal `-?digits[.digits]` (what drivers send), without the general
+ * parser; `undefined` for anything else (exponents, signs, spaces, specials).
+ */
+function plainDecimal(s: string): string | undefined {
+  const n = s.length;
+  const negative = n > 0 && s.charCodeAt(0) === 45;
+  let i = negative ? 1 : 0;
+  const intStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  const intEnd = i;
+  let fracStart = n;
+  let fracEnd = n;
+  if (i < n) {
+    if (s.charCodeAt(i) !== 46) return undefined;
+    fracStart = ++i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    if (i !== n) return undefined;
+    fracEnd = n;
+  }
+  if (intEnd === intStart && fracEnd === fracStart) return undefined;
+  let a = intStart;
+  while (a < intEnd && s.charCodeAt(a) === 48) a++;
+  let b = fracEnd;
+  while (b > fracStart && s.charCodeAt(b - 1) === 48) b--;
+  if (a === intEnd && b === fracStart) return '0';
+  const whole = a === intEnd ? '0' : s.slice(a, intEnd);
+  const out = b === fracStart ? whole : `${whole}.${s.slice(fracStart, b)}`;
+  return negative ? `-${out}` : out;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 function specialNumber(s: string): string | undefined {
@@ -243,7 +309,9 @@ function normalizeDecimal(s: string, type: LogicalType, original: unknown): stri
 }
 
 const FLOAT_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-const floatView = new DataView(new ArrayBuffer(8));
+const floatBits = new Float64Array(1);
+const floatBytes = new Uint8Array(floatBits.buffer);
+const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
 
 function canonicalFloat(value: unknown, type: LogicalType): string {
   let n: number;
@@ -261,11 +329,25 @@ function canonicalFloat(value: unknown, type: LogicalType): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
-  floatView.setFloat64(0, n);
-  return (
-    floatView.getUint32(0).toString(16).padStart(8, '0') +
-    floatView.getUint32(4).toString(16).padStart(8, '0')
-  );
+  floatBits[0] = n;
+  // IEEE-754 bytes, most significant first, whatever the platform's byte order.
+  return BIG_ENDIAN
+    ? HEX[floatBytes[0] as number]! +
+        HEX[floatBytes[1] as number]! +
+        HEX[floatBytes[2] as number]! +
+        HEX[floatBytes[3] as number]! +
+        HEX[floatBytes[4] as number]! +
+        HEX[floatBytes[5] as number]! +
+        HEX[floatBytes[6] as number]! +
+        HEX[floatBytes[7] as number]!
+    : HEX[floatBytes[7] as number]! +
+        HEX[floatBytes[6] as number]! +
+        HEX[floatBytes[5] as number]! +
+        HEX[floatBytes[4] as number]! +
+        HEX[floatBytes[3] as number]! +
+        HEX[floatBytes[2] as number]! +
+        HEX[floatBytes[1] as number]! +
+        HEX[floatBytes[0] as number]!;
 }
 
 function canonicalBool(value: unknown, type: LogicalType): string {
@@ -443,6 +525,83 @@ function timeMicros(value: unknown, type: LogicalType): bigint {
 
 const TIMESTAMP_RE =
   /^\s*([+-]?\d{4,})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?( BC)?\s*$/;
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Microseconds since the epoch as a safe integer for the common spellings — a `Date`, or
+ * `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+00|+00:00]` with a four-digit year — else `undefined` (the general
+ * parser then decides, with BigInt, and reports errors).
+ */
+function fastInstantMicros(value: unknown): number | undefined {
+  if (value instanceof Date) {
+    const micros = value.getTime() * 1000;
+    return Number.isSafeInteger(micros) ? micros : undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  const s = value;
+  const n = s.length;
+  if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  const sep = s.charCodeAt(10);
+  if ((sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const y1 = two(s, 0);
+  const y2 = two(s, 2);
+  const mo = two(s, 5);
+  const d = two(s, 8);
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  const sec = two(s, 17);
+  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59)
+    return undefined;
+  if (sec < 0 || sec > 59) return undefined;
+  const year = y1 * 100 + y2;
+  if (d > daysInMonth(year, mo)) return undefined;
+  let i = 19;
+  let frac = 0;
+  if (i < n && s.charCodeAt(i) === 46) {
+    i++;
+    let digits = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      // Digits beyond microseconds are floored away, as the general parser does.
+      if (digits < 6) frac = frac * 10 + c;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 9) return undefined;
+    for (let k = digits; k < 6; k++) frac *= 10;
+  }
+  if (i < n) {
+    const rest = s.slice(i);
+    if (rest !== 'Z' && rest !== 'z' && rest !== '+00' && rest !== '+00:00') return undefined;
+  }
+  const micros = (daysFromCivil(year, mo, d) * 86_400 + h * 3600 + mi * 60 + sec) * 1_000_000 + frac;
+  return Number.isSafeInteger(micros) ? micros : undefined;
+}
+
+/** `micros` (a safe integer) floored toward −∞ to `precision` fractional digits, as text. */
+function floorSafe(micros: number, precision: number): string {
+  if (precision >= 6) return safeIntegerText(micros);
+  const unit = 10 ** (6 - precision);
+  const rest = micros % unit;
+  return safeIntegerText(micros - (rest < 0 ? rest + unit : rest));
+}
+
+/** `String(x)` for a safe integer, ~3× faster above 2^31 (two small-integer conversions instead of one double). */
+function safeIntegerText(x: number): string {
+  if (x >= -2147483648 && x <= 2147483647) return String(x);
+  const a = x < 0 ? -x : x;
+  const hi = Math.floor(a / 1e9);
+  const lo = String(a - hi * 1e9);
+  const text = String(hi) + '000000000'.slice(lo.length) + lo;
+  return x < 0 ? `-${text}` : text;
+}
 
 /** Microseconds since the epoch (UTC for timestamptz, wall clock for timestamp), or `±Infinity` text. */
 function instantMicros(value: unknown, type: LogicalType): bigint | string {
@@ -885,8 +1044,6 @@ function canonicalUdt(
 }
 
 // ---------------------------------------------------------------- structured values stored as JSON
-
-const STRUCTURED_KINDS: ReadonlySet<LogicalType['kind']> = new Set(['list', 'set', 'map', 'tuple', 'udt']);
 
 /**
  * First character of the canonical text of stored JSON that is not a value of its structured type

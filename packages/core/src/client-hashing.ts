@@ -87,7 +87,7 @@ export async function clientBucketSummaries(
       const keyText = keyString(row, hashTable, plan);
       const rowText = keyText + columnsString(row, hashTable, plan);
       stats.bytesRead += rowText.length;
-      acc.add(assign(row, keyText), hasher.digest(rowText));
+      acc.addBytes(assign(row, keyText), hasher.digestBytes(rowText));
     }
   }
   return acc.summaries();

@@ -15,6 +15,8 @@ const MASK64 = (1n << 64n) - 1n;
 export interface RowHasher {
   /** 32 lowercase hex digits of MD5 over the UTF-8 bytes of `text`. */
   digest(text: string): string;
+  /** The 16 bytes of MD5 over the UTF-8 bytes of `text` (cheaper than {@link RowHasher.digest}). */
+  digestBytes(text: string): Uint8Array;
   /** The row hash of a digest: its first 8 bytes as an unsigned 64-bit big-endian integer. */
   rowHash(digestHex: string): bigint;
   /** Key-hash bucket of a key string: first 4 bytes of MD5(key string), uint32 big-endian, mod `modulus`. */
@@ -32,8 +34,14 @@ export async function createRowHasher(): Promise<RowHasher> {
     md5.update(text);
     return md5.digest('hex');
   };
+  const digestBytes = (text: string): Uint8Array => {
+    md5.init();
+    md5.update(text);
+    return md5.digest('binary');
+  };
   return {
     digest,
+    digestBytes,
     rowHash: (hex) => BigInt(`0x${hex.slice(0, 16)}`),
     keyBucket: (key, modulus) => {
       if (!Number.isInteger(modulus) || modulus < 1) {
@@ -42,9 +50,20 @@ export async function createRowHasher(): Promise<RowHasher> {
           `Invalid key-hash modulus ${modulus}: expected a positive integer`,
         );
       }
-      return parseInt(digest(key).slice(0, 8), 16) % modulus;
+      return word32(digestBytes(key), 0) % modulus;
     },
   };
+}
+
+/** The big-endian unsigned 32-bit word of `bytes` at `offset`. */
+export function word32(bytes: Uint8Array, offset: number): number {
+  return (
+    (((bytes[offset] as number) << 24) |
+      ((bytes[offset + 1] as number) << 16) |
+      ((bytes[offset + 2] as number) << 8) |
+      (bytes[offset + 3] as number)) >>>
+    0
+  );
 }
 
 /** Adds two 64-bit row hashes (or bucket sums) modulo 2^64. */
