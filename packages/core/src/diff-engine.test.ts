@@ -512,6 +512,34 @@ describe('diffTables — strategies and options', () => {
     expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([['mismatched', 9n, ['f']]]);
   });
 
+  it('pairs a token-partitioned side with a pushdown side by key hash, hashed in the database there', async () => {
+    const scylla = new MemoryScanSource({
+      dialect: 'scylla',
+      capabilities: { tokenPartitioned: true, orderedScan: false },
+    }).addTable(narrow, narrowRows(500));
+    const pg = new MemoryScanSource({ dialect: 'pg', capabilities: { hashPushdown: true } }).addTable(
+      narrow,
+      narrowRows(500, (r) => (r.id === 9n ? { ...r, f: 0.5 } : r)),
+    );
+    const summarized: string[] = [];
+    const summarize = pg.summarize.bind(pg);
+    pg.summarize = (t, plan, range) => {
+      summarized.push(plan.bucketing.kind);
+      return summarize(t, plan, range);
+    };
+    const result = await diffTables({
+      source: { source: scylla, table: narrow },
+      target: { source: pg, table: narrow },
+    });
+    expect(result.bucketing).toBe('key-hash');
+    expect(result.hashing).toBe('client');
+    expect(summarized).toEqual(['key-hash']);
+    expect(result.notes.join('\n')).toMatch(
+      /^key-hash buckets: .*the target \(pg\) hashes in its database, where token buckets would need Murmur3 tokens/m,
+    );
+    expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([['mismatched', 9n, ['f']]]);
+  });
+
   it('missing rows carry every shared column (for inserts) even when only some are compared', async () => {
     const sides = narrowPair(10, (r) => (r.id === 6n ? undefined : r.id === 9n ? { ...r, f: 7 } : r));
     for (const algorithm of ['hash', 'stream'] as const) {

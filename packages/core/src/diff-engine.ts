@@ -734,7 +734,14 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
           },
         );
       }
-      notes.push('token bucketing unavailable (no partitioner): using key-hash buckets');
+      const why = [source, target]
+        .filter((s) => !(s.pushdown && s.src.capabilities.tokenPartitioned) && !s.partitioner)
+        .map((s) =>
+          s.pushdown
+            ? `the ${s.name} (${s.src.dialect}) hashes in its database, where token buckets would need Murmur3 tokens`
+            : `the ${s.name} (${s.src.dialect}) has no partitioner for token buckets`,
+        );
+      notes.push(`key-hash buckets: ${why.join('; ')}`);
     }
     const intKey =
       key.length === 1 &&
