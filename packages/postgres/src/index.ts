@@ -3,7 +3,7 @@
  * and a source (scans, in-database canonical and native hashing, logical decoding).
  * @packageDocumentation
  */
-export type { PostgresConnectOptions } from './postgres-adapter.js';
+export type { PostgresConnectOptions, PostgresScanMethod, PostgresScanOptions } from './postgres-adapter.js';
 export { PostgresAdapter, connectPostgres, isTransientPostgresError } from './postgres-adapter.js';
 export { POSTGRES_PUSHDOWN_KINDS, canPushDown, canonicalValueSql } from './postgres-canonical-sql.js';
 export { quoteIdent, quoteLiteral, qualifiedName } from './postgres-sql.js';

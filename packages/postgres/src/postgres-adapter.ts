@@ -34,7 +34,8 @@ import {
   joinFieldsSql,
   type SqlFeatures,
 } from './postgres-canonical-sql.js';
-import { Params, qualifiedName, quoteIdent } from './postgres-sql.js';
+import { COPY_SETTINGS_SQL, CopyOutReader, CopyTextDecoder, copyFieldsOf } from './postgres-copy-scan.js';
+import { Params, qualifiedName, quoteIdent, quoteLiteral } from './postgres-sql.js';
 import { castTypeOf, mapNativeType } from './postgres-types.js';
 import { cdcTypes, registerArrayOid, toPostgresText } from './postgres-values.js';
 
@@ -46,6 +47,25 @@ const DEFAULT_BATCH_ROWS = 5_000;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const LOOKUP_BATCH = 1_000;
+/** Rows per statement of an ordered COPY scan (pages grow to it from one batch). */
+const ORDERED_PAGE_ROWS = 100_000;
+/** How much of a COPY a consumer left early is read and dropped to keep the connection, at most. */
+const COPY_DRAIN_BYTES = 1 << 20;
+
+/** How {@link PostgresAdapter.scan} reads rows. */
+export type PostgresScanMethod = 'auto' | 'copy' | 'cursor';
+
+/** {@link ScanOptions} with PostgreSQL's choice of read path. */
+export interface PostgresScanOptions extends ScanOptions {
+  /**
+   * `copy`: `COPY (SELECT …) TO STDOUT` in text format, decoded in the process (about half the
+   * client CPU per row of row objects). `cursor`: node-pg row objects, from a server-side cursor
+   * (unordered) or keyset pages (ordered). Both yield identical values. Default `auto`: COPY, unless
+   * the pool's client cannot stream COPY (pg-native) or the server refused `COPY (query)` before
+   * (then the cursor, remembered by this adapter).
+   */
+  method?: PostgresScanMethod;
+}
 
 /**
  * Session settings every cdc query relies on: text forms of instants and intervals, UTC. JIT is off:
@@ -111,6 +131,8 @@ export class PostgresAdapter implements ScanSource {
   readonly #url: string | undefined;
   #closed = false;
   #serverVersion: Promise<number> | undefined;
+  /** Set when the server or client could not run a COPY scan: `auto` scans use the cursor. */
+  #copyUnsupported = false;
 
   constructor(pool: pg.Pool, ownsPool: boolean, url?: string) {
     this.#pool = pool;
@@ -364,11 +386,143 @@ export class PostgresAdapter implements ScanSource {
   }
 
   /**
-   * Streams rows in batches of `batchRows`. Ordered scans page by key (keyset pagination in
-   * canonical order, no long transaction); unordered scans read one server-side cursor inside a
-   * read-only REPEATABLE READ transaction (one consistent pass, no sort).
+   * Streams rows in batches of `batchRows`, by default through `COPY … TO STDOUT` (see
+   * {@link PostgresScanOptions.method}). Unordered scans are one statement (one consistent pass, no
+   * sort); ordered scans page by key in canonical order, each page one statement.
    */
-  async *scan(table: TableSchema, options: ScanOptions = {}): AsyncIterable<Row[]> {
+  async *scan(table: TableSchema, options: PostgresScanOptions = {}): AsyncIterable<Row[]> {
+    const method = options.method ?? 'auto';
+    if (method === 'cursor' || (method === 'auto' && this.#copyUnsupported)) {
+      yield* this.#cursorScan(table, options);
+      return;
+    }
+    try {
+      yield* this.#copyScan(table, options, method === 'auto');
+    } catch (error) {
+      if (!(error instanceof CopyUnsupportedError)) throw error;
+      this.#copyUnsupported = true;
+      yield* this.#cursorScan(table, options);
+    }
+  }
+
+  /**
+   * The COPY read path. Unordered: one `COPY (SELECT … WHERE <range>)`. Ordered: keyset pages
+   * `… AND (key) > (last key) ORDER BY key LIMIT n`, n growing from one batch (a consumer reading a
+   * few rows pays for a few) to {@link ORDERED_PAGE_ROWS}, so no statement outlives a page; one page
+   * when no index serves the key order (each page would sort the table again). Range bounds and the
+   * last key are inlined as literals: COPY takes no parameters. Only what the consumer asks for is
+   * read (the server waits on TCP back-pressure while a batch is held). A consumer that stops early
+   * leaves the connection reusable when the rest is small ({@link COPY_DRAIN_BYTES}), else it is
+   * closed; an abort closes it. With `fallback`, a client or server that cannot run the COPY
+   * throws {@link CopyUnsupportedError} before any row.
+   */
+  async *#copyScan(table: TableSchema, options: ScanOptions, fallback: boolean): AsyncIterable<Row[]> {
+    options.signal?.throwIfAborted();
+    const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    const wanted = this.#columnsFor(table, options.columns);
+    const inline = new InlineParams();
+    const range = this.#rangeSql(table, options.range, inline);
+    const select = `SELECT ${wanted.map((c) => `t.${quoteIdent(c)}`).join(', ')} FROM ${qualifiedName(table.id)} t`;
+    const keys = options.ordered ? this.#keyColumns(table) : [];
+    const order = keys.map((k) => k.order).join(', ');
+    const paged = options.ordered === true && (await this.#rangesUseIndex(table));
+    const maxPage = Math.max(batchRows, ORDERED_PAGE_ROWS);
+    const client = await this.connect();
+    if (!(client.connection as { stream?: unknown } | undefined)?.stream) {
+      client.release();
+      const message = "COPY scans need node-postgres' JavaScript client (this pool's client has no socket)";
+      if (fallback) throw new CopyUnsupportedError(message);
+      throw new CdcError('INVALID_ARGUMENT', message, { hint: "scan with method: 'cursor'" });
+    }
+    let reader: CopyOutReader | undefined;
+    let inTransaction = false;
+    let failed = false;
+    let rowsRead = 0;
+    try {
+      inTransaction = true;
+      // The result description gives the cursor path's type OIDs, hence its parsers.
+      const described = (await client.query(
+        `BEGIN READ ONLY; ${COPY_SETTINGS_SQL}; ${select} WHERE ${range} LIMIT 0`,
+      )) as unknown as pg.QueryResult[];
+      const decoder = new CopyTextDecoder(
+        copyFieldsOf(described[described.length - 1]!.fields),
+        keys.map((k) => wanted.indexOf(k.column.name)),
+      );
+      let batch: Row[] = [];
+      let pageRows = batchRows;
+      let after: (string | null)[] | undefined;
+      for (;;) {
+        let sql = `${select} WHERE ${range}`;
+        if (options.ordered) {
+          if (after) {
+            const bound = after.map((v, i) => inline.add(v, keys[i]!.cast));
+            sql += ` AND (${order}) > (${bound.join(', ')})`;
+          }
+          sql += ` ORDER BY ${order}${paged ? ` LIMIT ${pageRows}` : ''}`;
+        }
+        if (!inTransaction) {
+          await client.query(`BEGIN READ ONLY; ${COPY_SETTINGS_SQL}`);
+          inTransaction = true;
+        }
+        reader = CopyOutReader.start(client, `COPY (${sql}) TO STDOUT`, options.signal);
+        let pageCount = 0;
+        for (;;) {
+          pageCount += decoder.take(batch, batchRows - batch.length);
+          if (batch.length === batchRows) {
+            rowsRead += batch.length;
+            yield batch;
+            batch = [];
+            options.signal?.throwIfAborted();
+            continue;
+          }
+          let chunk: Buffer | null;
+          try {
+            chunk = await reader.next();
+          } catch (error) {
+            if (fallback && rowsRead + pageCount === 0 && isCopyRejection(error)) {
+              throw new CopyUnsupportedError((error as Error).message, error);
+            }
+            throw error;
+          }
+          if (chunk === null) break;
+          decoder.push(chunk);
+        }
+        decoder.finish();
+        reader = undefined;
+        await client.query('COMMIT');
+        inTransaction = false;
+        if (!paged || pageCount < pageRows) break;
+        after = [...decoder.lastKeyTexts];
+        pageRows = Math.min(pageRows * 2, maxPage);
+      }
+      if (batch.length > 0) yield batch;
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      let discard: Error | undefined;
+      if (reader && !reader.reusable) {
+        // Stopped mid-COPY: by the consumer (drain a small rest), by an abort or an error (close).
+        if (failed || !(await reader.drain(COPY_DRAIN_BYTES))) {
+          reader.destroy();
+          discard = new Error('scan stopped during COPY: connection closed');
+        }
+      }
+      if (!discard && inTransaction) {
+        await client.query('ROLLBACK').catch((error: Error) => {
+          discard = error;
+        });
+      }
+      client.release(discard);
+    }
+  }
+
+  /**
+   * The row-object read path. Ordered scans page by key (keyset pagination in canonical order, no
+   * long transaction); unordered scans read one server-side cursor inside a read-only REPEATABLE READ
+   * transaction (one consistent pass, no sort).
+   */
+  async *#cursorScan(table: TableSchema, options: ScanOptions): AsyncIterable<Row[]> {
     if (options.ordered) {
       yield* this.#keysetScan(table, options);
       return;
@@ -798,6 +952,36 @@ export class PostgresAdapter implements ScanSource {
           },
         );
     }
+  }
+}
+
+/** The server or client cannot run a COPY scan (`auto` scans then use the cursor). */
+class CopyUnsupportedError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'CopyUnsupportedError';
+  }
+}
+
+/** `COPY (query) TO STDOUT` refused as such: not implemented (0A000) or not parsed (42601). */
+function isCopyRejection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '0A000' || code === '42601';
+}
+
+/**
+ * {@link Params} that inline values as literals (`'…'::type`), for statements that take no bind
+ * parameters (`COPY (query)`).
+ */
+class InlineParams extends Params {
+  override add(value: unknown, cast?: string): string {
+    let literal: string;
+    if (value === null || value === undefined) literal = 'NULL';
+    else if (typeof value === 'string') literal = quoteLiteral(value);
+    else if (typeof value === 'number' || typeof value === 'bigint') literal = quoteLiteral(String(value));
+    else if (typeof value === 'boolean') literal = value ? 'true' : 'false';
+    else throw new TypeError(`cannot inline a ${typeof value} parameter`);
+    return cast ? `${literal}::${cast}` : literal;
   }
 }
 
