@@ -21,6 +21,7 @@ import {
   type ScanSource,
   type TableId,
   type TableSchema,
+  type WorkerSourceSpec,
 } from '@cdc/core';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -139,6 +140,20 @@ export class PostgresAdapter implements ScanSource {
     this.#ownsPool = ownsPool;
     this.#url = url;
     this.db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  }
+
+  /**
+   * How a diff's hashing worker thread opens its own pool to the same database (`DiffOptions.workers`):
+   * only for adapters opened from a URL; a pool the caller owns cannot be reopened elsewhere.
+   */
+  get workerSpec(): WorkerSourceSpec | undefined {
+    return this.#url === undefined
+      ? undefined
+      : {
+          module: '@cdc/postgres',
+          factory: 'connectPostgres',
+          options: { url: this.#url, maxConnections: 2 },
+        };
   }
 
   /** The underlying pool (shared with {@link db}). */
