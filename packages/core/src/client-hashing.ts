@@ -4,7 +4,7 @@
  * diff engine runs these in its own thread or, for sources that can be reopened there, in worker threads.
  */
 import { BucketAccumulator, bucketAssigner, OrderedBucketAccumulator, type Partitioner } from './buckets.js';
-import type { BucketSummary, HashPlan, Range, ScanSource } from './connector.js';
+import type { BucketSummary, CanonicalRow, HashPlan, Range, ScanSource } from './connector.js';
 import { columnsString, keyString, type RowHasher } from './hashing.js';
 import type { Key, Row, TableSchema } from './schema.js';
 
@@ -40,24 +40,69 @@ export interface KeyDigest {
   hash: string;
 }
 
-async function* scan(
+/** A batch of rows as the hashing needs them: key string, row string (lazily) and key values. */
+interface HashedBatch {
+  length: number;
+  keyText(i: number): string;
+  rowText(i: number): string;
+  key(i: number): Key;
+  /** A row holding at least the key columns (for bucket numbers). */
+  keyRow(i: number): Row;
+}
+
+const EMPTY_ROW: Row = {};
+
+/**
+ * The rows of `range`, from the source's `canonicalScan` when it has one (canonical strings straight from
+ * the wire), else from `scan` (JS values, canonicalized here).
+ */
+async function* hashedBatches(
   input: ClientHashInput,
   range: Range | undefined,
   ordered: boolean,
   stats: ClientHashStats,
-): AsyncGenerator<Row[]> {
-  stats.queries++;
-  const it = input.source.scan(input.table, {
-    columns: input.columns,
+): AsyncGenerator<HashedBatch> {
+  const { hashTable, plan } = input;
+  const options = {
     ...(range ? { range } : {}),
     ...(ordered ? { ordered } : {}),
     ...(input.batchRows ? { batchRows: input.batchRows } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
-  });
-  for await (const batch of it) {
+  };
+  stats.queries++;
+  const needsKeyRow = plan.bucketing.kind !== 'key-hash';
+  if (input.source.canonicalScan) {
+    // The hash schema: the logical types to render, which may differ from the introspected ones.
+    for await (const rows of input.source.canonicalScan(hashTable, plan, options)) {
+      input.check();
+      stats.rowsRead += rows.length;
+      yield {
+        length: rows.length,
+        keyText: (i) => (rows[i] as CanonicalRow).keyText,
+        rowText: (i) => (rows[i] as CanonicalRow).rowText,
+        key: (i) => (rows[i] as CanonicalRow).key,
+        keyRow: (i) => {
+          if (!needsKeyRow) return EMPTY_ROW;
+          const row: Row = {};
+          const key = (rows[i] as CanonicalRow).key;
+          for (let k = 0; k < plan.key.length; k++) row[plan.key[k] as string] = key[k];
+          return row;
+        },
+      };
+    }
+    return;
+  }
+  for await (const rows of input.source.scan(input.table, { ...options, columns: input.columns })) {
     input.check();
-    stats.rowsRead += batch.length;
-    yield batch;
+    stats.rowsRead += rows.length;
+    const keyTexts = rows.map((row) => keyString(row, hashTable, plan));
+    yield {
+      length: rows.length,
+      keyText: (i) => keyTexts[i] as string,
+      rowText: (i) => (keyTexts[i] as string) + columnsString(rows[i] as Row, hashTable, plan),
+      key: (i) => plan.key.map((k) => (rows[i] as Row)[k]),
+      keyRow: (i) => rows[i] as Row,
+    };
   }
 }
 
@@ -71,23 +116,21 @@ export async function clientBucketSummaries(
   const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
   if (plan.bucketDigest === 'ordered') {
     const ordered = await OrderedBucketAccumulator.create();
-    for await (const batch of scan(input, range, true, stats)) {
-      for (const row of batch) {
-        const keyText = keyString(row, hashTable, plan);
-        const rowText = keyText + columnsString(row, hashTable, plan);
+    for await (const batch of hashedBatches(input, range, true, stats)) {
+      for (let i = 0; i < batch.length; i++) {
+        const rowText = batch.rowText(i);
         stats.bytesRead += rowText.length;
-        ordered.add(assign(row, keyText), rowText);
+        ordered.add(assign(batch.keyRow(i), batch.keyText(i)), rowText);
       }
     }
     return ordered.summaries();
   }
   const acc = new BucketAccumulator();
-  for await (const batch of scan(input, range, false, stats)) {
-    for (const row of batch) {
-      const keyText = keyString(row, hashTable, plan);
-      const rowText = keyText + columnsString(row, hashTable, plan);
+  for await (const batch of hashedBatches(input, range, false, stats)) {
+    for (let i = 0; i < batch.length; i++) {
+      const rowText = batch.rowText(i);
       stats.bytesRead += rowText.length;
-      acc.addBytes(assign(row, keyText), hasher.digestBytes(rowText));
+      acc.addBytes(assign(batch.keyRow(i), batch.keyText(i)), hasher.digestBytes(rowText));
     }
   }
   return acc.summaries();
@@ -106,17 +149,16 @@ export async function clientKeyDigests(
   const { hashTable, plan, hasher } = input;
   const wanted = new Set(buckets);
   const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
-  const key = plan.key;
   const out: KeyDigest[] = [];
   for (const range of ranges) {
-    for await (const batch of scan(input, range, false, stats)) {
-      for (const row of batch) {
-        // Key text and bucket first: only rows of the wanted buckets pay for the row digest.
-        const keyText = keyString(row, hashTable, plan);
-        if (!wanted.has(assign(row, keyText))) continue;
-        const rowText = keyText + columnsString(row, hashTable, plan);
+    for await (const batch of hashedBatches(input, range, false, stats)) {
+      for (let i = 0; i < batch.length; i++) {
+        // Key text and bucket first: only rows of the wanted buckets pay for the row string and digest.
+        const keyText = batch.keyText(i);
+        if (!wanted.has(assign(batch.keyRow(i), keyText))) continue;
+        const rowText = batch.rowText(i);
         stats.bytesRead += rowText.length;
-        out.push({ keyText, key: key.map((k) => row[k]), hash: hasher.digest(rowText) });
+        out.push({ keyText, key: batch.key(i), hash: hasher.digest(rowText) });
       }
     }
   }

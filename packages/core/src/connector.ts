@@ -161,6 +161,16 @@ export interface Connector {
   close(): Promise<void>;
 }
 
+/** One row as {@link ScanSource.canonicalScan} yields it. */
+export interface CanonicalRow {
+  /** The key string: canonical texts of the key columns joined by `|`. */
+  keyText: string;
+  /** The row string: the key string, then `|<canonical text>` per compared column of the plan. */
+  rowText: string;
+  /** The key's values as `scan` returns them (for lookups, bucket numbers and partitioners). */
+  key: Key;
+}
+
 /** A readable table store: every source and the target implement this for reconciliation. */
 export interface ScanSource extends Connector {
   /** Exact row count, optionally within a range. */
@@ -177,6 +187,15 @@ export interface ScanSource extends Connector {
   summarize?(table: TableSchema, plan: HashPlan, range?: Range): Promise<BucketSummary[]>;
   /** In-database key digests of the given buckets (when `capabilities.hashPushdown`). */
   keyHashes?(table: TableSchema, plan: HashPlan, buckets: number[], range?: Range): AsyncIterable<KeyHash[]>;
+  /**
+   * Optional fast path for client-side hashing: the rows of `options.range` as canonical key and row
+   * strings (`docs/normalization.md`, byte for byte what `keyString`/`rowString` give for the rows `scan`
+   * returns), rendered straight from the wire format without building JS values. `table` gives the
+   * logical type each column is rendered as, which may differ from the introspected one (a jsonb column
+   * compared as a CQL map). `options.columns` is ignored (the plan says which columns). Honours `ordered`,
+   * `range`, `batchRows` and `signal` like `scan`.
+   */
+  canonicalScan?(table: TableSchema, plan: HashPlan, options?: ScanOptions): AsyncIterable<CanonicalRow[]>;
   /**
    * How a worker thread opens its own connection to the same database, so the diff engine can scan and
    * hash this side on every core (`DiffOptions.workers`). Absent: this side is hashed in the calling

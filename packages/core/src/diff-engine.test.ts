@@ -208,15 +208,25 @@ function reported(result: DiffResult): string[] {
     .sort();
 }
 
-function sources(pair: Pair, schema: TableSchema, caps: Partial<Capabilities>, dialects: [string, string]) {
-  const source = new MemoryScanSource({ dialect: dialects[0], capabilities: caps, batchRows: 4 }).addTable(
-    schema,
-    pair.source,
-  );
-  const target = new MemoryScanSource({ dialect: dialects[1], capabilities: caps, batchRows: 3 }).addTable(
-    schema,
-    pair.target,
-  );
+function sources(
+  pair: Pair,
+  schema: TableSchema,
+  caps: Partial<Capabilities>,
+  dialects: [string, string],
+  canonicalScan = false,
+) {
+  const source = new MemoryScanSource({
+    dialect: dialects[0],
+    capabilities: caps,
+    batchRows: 4,
+    canonicalScan,
+  }).addTable(schema, pair.source);
+  const target = new MemoryScanSource({
+    dialect: dialects[1],
+    capabilities: caps,
+    batchRows: 3,
+    canonicalScan,
+  }).addTable(schema, pair.target);
   return { source, target };
 }
 
@@ -226,6 +236,7 @@ const variants: {
   dialects: [string, string];
   options: Partial<DiffOptions>;
   hashing: DiffResult['hashing'];
+  canonicalScan?: boolean;
 }[] = [
   {
     name: 'stream',
@@ -240,6 +251,14 @@ const variants: {
     dialects: ['a', 'b'],
     options: { algorithm: 'hash', rowsPerBucket: 3, splits: 1, drillRows: 5 },
     hashing: 'client',
+  },
+  {
+    name: 'hash, client hashing from canonical scans',
+    caps: {},
+    dialects: ['a', 'b'],
+    options: { algorithm: 'hash', hashing: 'client', rowsPerBucket: 3, splits: 2, drillRows: 5 },
+    hashing: 'client',
+    canonicalScan: true,
   },
   {
     name: 'hash, canonical pushdown',
@@ -265,7 +284,7 @@ describe('diffTables — hash and stream report exactly the brute-force differen
   });
   for (const v of variants) {
     fcTest.prop([pairArb], { numRuns: 40 })(v.name, async (pair) => {
-      const { source, target } = sources(pair, wide, v.caps, v.dialects);
+      const { source, target } = sources(pair, wide, v.caps, v.dialects, v.canonicalScan);
       const result = await diffTables({
         source: { source, table: wide },
         target: { source: target, table: wide },
@@ -510,6 +529,35 @@ describe('diffTables — strategies and options', () => {
     });
     expect(result.algorithm).toBe('hash');
     expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([['mismatched', 9n, ['f']]]);
+  });
+
+  it('client hashing uses canonical strings when a source offers them (canonicalScan)', async () => {
+    const source = new MemoryScanSource({ canonicalScan: true }).addTable(narrow, narrowRows(300));
+    const target = new MemoryScanSource({ canonicalScan: true }).addTable(
+      narrow,
+      narrowRows(300, (r) => (r.id === 30n ? { ...r, ts: 5n } : r.id === 60n ? undefined : r)),
+    );
+    let calls = 0;
+    for (const side of [source, target]) {
+      const canonicalScan = side.canonicalScan!.bind(side);
+      Object.assign(side, {
+        canonicalScan: (...args: Parameters<typeof canonicalScan>) => {
+          calls++;
+          return canonicalScan(...args);
+        },
+      });
+    }
+    const result = await diffTables({
+      source: { source, table: narrow },
+      target: { source: target, table: narrow },
+      hashing: 'client',
+      rowsPerBucket: 10,
+    });
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([
+      ['mismatched', 30n, ['ts']],
+      ['missing', 60n, ['v', 'f', 'ts']],
+    ]);
   });
 
   it('pairs a token-partitioned side with a pushdown side by key hash, hashed in the database there', async () => {

@@ -72,6 +72,15 @@ const DEFAULTS = {
   drillRows: 50_000,
   lookupBatch: 500,
 };
+/**
+ * Worker threads by default: one per core but one, from three cores. On two (virtual) cores, measured with
+ * the database on the same machine, workers cost more than they bring (`docs/benchmarks.md`).
+ */
+function autoWorkers(): number {
+  const cores = availableParallelism();
+  return cores >= 3 ? cores - 1 : 0;
+}
+
 /** Below this many rows (estimated) client hashing stays in the main thread: starting workers costs more. */
 const WORKER_MIN_ROWS = 100_000;
 /** Summaries held per unit and side stay small (≈ 10 MB) even for billion-row tables. */
@@ -688,13 +697,14 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     if (requested === 0) return undefined;
     if (![source, target].some((s) => !s.pushdown && s.src.workerSpec)) return undefined;
     if (units.every((u) => u.plan.bucketing.kind === 'token')) return undefined;
-    if (requested === undefined && estimatedRows < BigInt(WORKER_MIN_ROWS)) return undefined;
+    if (requested === undefined && (estimatedRows < BigInt(WORKER_MIN_ROWS) || autoWorkers() === 0))
+      return undefined;
     const script = options.workerScript ?? defaultHashWorkerScript();
     if (!script) {
       notes.push('client hashing ran in the main thread: the worker script (hash-worker.js) is not built');
       return undefined;
     }
-    const threads = requested ?? availableParallelism();
+    const threads = requested ?? autoWorkers();
     notes.push(`client hashing in ${threads} worker thread${threads === 1 ? '' : 's'}`);
     return HashWorkerPool.start(threads, script);
   }

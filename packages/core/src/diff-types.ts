@@ -83,8 +83,10 @@ export interface DiffOptions {
   /**
    * Worker threads for client-side hashing. A side hashed in the process whose source can be reopened in
    * a worker (`ScanSource.workerSpec`) is scanned, canonicalized and hashed there, unit by unit. Default:
-   * one per core (`os.availableParallelism()`) when the table has at least 100,000 rows (estimated), else
-   * none. `0` hashes in the calling thread. Token buckets always stay in the calling thread.
+   * from three cores, one per core but one (`os.availableParallelism() − 1`) when the table has at least
+   * 100,000 rows (estimated); else none (on two virtual cores with the database on the same machine,
+   * workers measured slower than the calling thread). `0` hashes in the calling thread. Token buckets
+   * always stay in the calling thread.
    */
   workers?: number;
   /** The worker script (`hash-worker.js` of `@cdc/core`'s build). Default: the one next to this module. */

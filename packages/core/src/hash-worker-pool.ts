@@ -18,9 +18,16 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Tasks in flight on this worker. */
+  running: number;
   dead: boolean;
 }
+
+/**
+ * Tasks a worker runs at once: a scan waits on its database between batches, and a second task's rows
+ * fill that wait.
+ */
+const TASKS_PER_WORKER = 4;
 
 interface Pending {
   resolve: (message: FromWorker) => void;
@@ -73,7 +80,7 @@ export class HashWorkerPool {
   #closed = false;
 
   private constructor(workers: Worker[]) {
-    this.#slots = workers.map((worker) => ({ worker, busy: false, dead: false }));
+    this.#slots = workers.map((worker) => ({ worker, running: 0, dead: false }));
     for (const slot of this.#slots) {
       slot.worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
       slot.worker.on('error', (error) => this.#onDeath(slot, error));
@@ -185,11 +192,15 @@ export class HashWorkerPool {
   }
 
   #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (slot.busy || slot.dead) continue;
-      const next = this.#queue.shift();
-      if (!next) return;
-      slot.busy = true;
+    while (this.#queue.length > 0) {
+      // The least loaded live worker with room.
+      let slot: Slot | undefined;
+      for (const s of this.#slots) {
+        if (!s.dead && s.running < TASKS_PER_WORKER && (!slot || s.running < slot.running)) slot = s;
+      }
+      if (!slot) break;
+      const next = this.#queue.shift()!;
+      slot.running++;
       this.#pending.set(next.message.id, { ...next.pending, slot });
       slot.worker.postMessage(next.message);
     }
@@ -206,7 +217,7 @@ export class HashWorkerPool {
     const pending = this.#pending.get(message.id);
     if (!pending) return;
     this.#pending.delete(message.id);
-    slot.busy = false;
+    slot.running--;
     if (message.type === 'error') pending.reject(revive(message.error));
     else pending.resolve(message);
     this.#dispatch();
@@ -215,7 +226,7 @@ export class HashWorkerPool {
   #onDeath(slot: Slot, error: Error): void {
     if (slot.dead) return;
     slot.dead = true;
-    slot.busy = false;
+    slot.running = 0;
     for (const [id, pending] of this.#pending) {
       if (pending.slot !== slot) continue;
       this.#pending.delete(id);

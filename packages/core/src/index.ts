@@ -8,6 +8,7 @@ export type { TableId, Column, TableSchema, Row, Key } from './schema.js';
 export { formatTableId } from './schema.js';
 export type {
   Capabilities,
+  CanonicalRow,
   Range,
   ColumnHashOptions,
   Bucketing,

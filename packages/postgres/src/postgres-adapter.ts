@@ -152,7 +152,8 @@ export class PostgresAdapter implements ScanSource {
       : {
           module: '@cdc/postgres',
           factory: 'connectPostgres',
-          options: { url: this.#url, maxConnections: 2 },
+          // As many connections as this adapter may use: a worker runs several units' scans at once.
+          options: { url: this.#url, maxConnections: this.#pool.options.max ?? 8 },
         };
   }
 

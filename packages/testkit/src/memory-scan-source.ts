@@ -13,9 +13,11 @@ import {
   digestRow,
   formatTableId,
   keyString,
+  columnsString,
   rangeFilter,
   type BucketSummary,
   type Capabilities,
+  type CanonicalRow,
   type HashPlan,
   type Key,
   type KeyHash,
@@ -48,6 +50,11 @@ export interface MemoryScanSourceOptions {
   batchRows?: number;
   /** What `estimateCount` answers (like table statistics, possibly stale); enables `estimatedCount`. */
   estimate?: bigint;
+  /**
+   * Offer `canonicalScan` (canonical strings computed from the rows, as an adapter would from its wire
+   * format), to test code that uses that fast path. Default `false`.
+   */
+  canonicalScan?: boolean;
 }
 
 const ALL_KINDS = [
@@ -102,6 +109,12 @@ export class MemoryScanSource implements ScanSource {
   readonly #batchRows: number;
   readonly #estimate: bigint | undefined;
   #hasher: Promise<RowHasher> | undefined;
+  /** Present with `options.canonicalScan`: the rows' canonical strings (see `ScanSource.canonicalScan`). */
+  readonly canonicalScan?: (
+    table: TableSchema,
+    plan: HashPlan,
+    options?: ScanOptions,
+  ) => AsyncIterable<CanonicalRow[]>;
 
   constructor(options: MemoryScanSourceOptions = {}) {
     this.dialect = options.dialect ?? 'memory';
@@ -116,6 +129,24 @@ export class MemoryScanSource implements ScanSource {
     this.#partitioner = options.partitioner;
     this.#estimate = options.estimate;
     this.#batchRows = options.batchRows ?? 1_000;
+    if (options.canonicalScan) this.canonicalScan = (t, plan, o) => this.#canonicalRows(t, plan, o);
+  }
+
+  async *#canonicalRows(
+    table: TableSchema,
+    plan: HashPlan,
+    options: ScanOptions = {},
+  ): AsyncGenerator<CanonicalRow[]> {
+    for await (const rows of this.scan(table, { ...options, columns: [...plan.key, ...plan.columns] })) {
+      yield rows.map((row) => {
+        const keyText = keyString(row, table, plan);
+        return {
+          keyText,
+          rowText: keyText + columnsString(row, table, plan),
+          key: plan.key.map((k) => row[k]),
+        };
+      });
+    }
   }
 
   /** Registers a table with rows (copied) or a lazy generator. Replaces a table of the same id. */
