@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: times `cdc diff` (same-engine native hashing and forced cross-engine canonical hashing)
-// and, when installed, pg_comparator on the same tables of one PostgreSQL server, interleaved, several runs
+// `npm run bench`: times `cdc diff` (same-engine native hashing, forced cross-engine canonical hashing,
+// hashing in cdc for both sides or one side, and a plain read of the cdc-hashed side for scale) and, when
+// installed, pg_comparator on the same tables of one PostgreSQL server, interleaved, several runs
 // each. Reports median wall time, peak RSS, rows/s, and whether the reported differences equal the planted
 // ones exactly. Options: --sizes 1000000,5000000 --runs 3 --variants six[,composite,wide] --drift scattered|clustered --out <file>
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { startBenchServer } from './server.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 // CDC_BENCH_CLI: another build of the executable (e.g. to compare two versions).
 const cli = process.env.CDC_BENCH_CLI ?? join(root, 'apps/cli/dist/cdc.js');
+const oneSide = join(root, 'tools/bench/src/diff-one-side.mjs');
 const { values: opts } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000000,5000000' },
@@ -142,6 +144,17 @@ try {
         const tools = [
           cdcTool('cdc diff --hashing auto (same-engine native)', c, 'auto'),
           cdcTool('cdc diff --hashing canonical (cross-engine MD5)', c, 'canonical'),
+          cdcTool('cdc diff --hashing client (both sides hashed in cdc)', c, 'client'),
+          {
+            name: 'one side hashed in cdc, the other in SQL (library)',
+            run: () => timed(process.execPath, [oneSide, c.sourceUrl, c.targetUrl]),
+            check: checkCdc,
+          },
+          {
+            name: 'read the cdc-hashed side only (COPY), for scale',
+            run: () => timed(process.execPath, [oneSide, '--read', c.targetUrl]),
+            check: (out) => ({ exact: JSON.parse(out.stdout).rows > 0 }),
+          },
         ];
         if (pgComparator && variant === 'six') {
           const pgcUrl = (u) => {
