@@ -417,6 +417,24 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
+/**
+ * The proleptic Gregorian date (astronomical year: 1 BC = 0) of `days` since 1970-01-01; the inverse of
+ * {@link daysFromCivil} (Howard Hinnant's civil_from_days, exact in integers).
+ */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
@@ -735,7 +753,7 @@ function parsePostgresInterval(value: string, type: LogicalType): [bigint, bigin
  * A string `value` is JSON text and is parsed here, keeping number literals exact.
  */
 export function canonicalJson(value: unknown, type: LogicalType = { kind: 'json' }): string {
-  if (typeof value === 'string') return new JsonCanonicalizer(value, type).run();
+  if (typeof value === 'string') return canonicalJsonTree(new JsonTreeParser(value, type).run(), type);
   return canonicalJsonValue(value, type, 0);
 }
 
@@ -765,126 +783,15 @@ function canonicalJsonValue(value: unknown, type: LogicalType, depth: number): s
   }
 }
 
-/** A small JSON parser that writes canonical text while parsing (JSON.parse would round numbers). */
-class JsonCanonicalizer {
-  #pos = 0;
-  readonly #s: string;
-  readonly #type: LogicalType;
-
-  constructor(s: string, type: LogicalType) {
-    this.#s = s;
-    this.#type = type;
-  }
-
-  run(): string {
-    const out = this.#value(0);
-    this.#ws();
-    if (this.#pos !== this.#s.length) this.#fail('trailing characters');
-    return out;
-  }
-
-  #fail(why: string): never {
-    throw invalid(this.#type, this.#s, `malformed JSON at offset ${this.#pos}: ${why}`);
-  }
-
-  #ws(): void {
-    const s = this.#s;
-    while (this.#pos < s.length) {
-      const c = s.charCodeAt(this.#pos);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.#pos++;
-      else break;
-    }
-  }
-
-  #value(depth: number): string {
-    if (depth > 1000) this.#fail('nested too deeply');
-    this.#ws();
-    const s = this.#s;
-    const c = s[this.#pos];
-    if (c === '{') return this.#object(depth);
-    if (c === '[') return this.#array(depth);
-    if (c === '"') return JSON.stringify(this.#string());
-    if (s.startsWith('true', this.#pos)) return ((this.#pos += 4), 'true');
-    if (s.startsWith('false', this.#pos)) return ((this.#pos += 5), 'false');
-    if (s.startsWith('null', this.#pos)) return ((this.#pos += 4), 'null');
-    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    m.lastIndex = this.#pos;
-    const num = m.exec(s);
-    if (!num) this.#fail('unexpected character');
-    this.#pos += num[0].length;
-    return normalizeDecimal(num[0], this.#type, s);
-  }
-
-  #string(): string {
-    const s = this.#s;
-    const start = this.#pos;
-    this.#pos++;
-    let simple = true;
-    while (this.#pos < s.length) {
-      const c = s.charCodeAt(this.#pos);
-      if (c === 0x22) {
-        this.#pos++;
-        const raw = s.slice(start, this.#pos);
-        if (simple) return raw.slice(1, -1);
-        try {
-          return JSON.parse(raw) as string;
-        } catch {
-          this.#pos = start;
-          this.#fail('bad string escape');
-        }
-      }
-      if (c === 0x5c) {
-        simple = false;
-        this.#pos += 2;
-        continue;
-      }
-      if (c < 0x20) this.#fail('control character in string');
-      this.#pos++;
-    }
-    return this.#fail('unterminated string');
-  }
-
-  #array(depth: number): string {
-    this.#pos++;
-    const items: string[] = [];
-    this.#ws();
-    if (this.#s[this.#pos] === ']') {
-      this.#pos++;
-      return '[]';
-    }
-    for (;;) {
-      items.push(this.#value(depth + 1));
-      this.#ws();
-      const c = this.#s[this.#pos++];
-      if (c === ']') return `[${items.join(',')}]`;
-      if (c !== ',') this.#fail("expected ',' or ']'");
-    }
-  }
-
-  #object(depth: number): string {
-    this.#pos++;
-    const entries = new Map<string, string>();
-    this.#ws();
-    if (this.#s[this.#pos] === '}') {
-      this.#pos++;
-      return '{}';
-    }
-    for (;;) {
-      this.#ws();
-      if (this.#s[this.#pos] !== '"') this.#fail('expected a key');
-      const key = this.#string();
-      this.#ws();
-      if (this.#s[this.#pos++] !== ':') this.#fail("expected ':'");
-      entries.delete(key); // the last duplicate wins, as in PostgreSQL jsonb
-      entries.set(key, this.#value(depth + 1));
-      this.#ws();
-      const c = this.#s[this.#pos++];
-      if (c === '}') break;
-      if (c !== ',') this.#fail("expected ',' or '}'");
-    }
-    const keys = [...entries.keys()].sort(compareUtf8);
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${entries.get(k) as string}`).join(',')}}`;
-  }
+/** Canonical JSON text of a parsed document (see {@link canonicalJson}). */
+function canonicalJsonTree(tree: JsonTree, type: LogicalType): string {
+  if (tree === null) return 'null';
+  if (typeof tree === 'boolean') return tree ? 'true' : 'false';
+  if (typeof tree === 'string') return JSON.stringify(tree);
+  if (tree instanceof JsonNumber) return normalizeDecimal(tree.text, type, tree.text);
+  if (Array.isArray(tree)) return `[${tree.map((v) => canonicalJsonTree(v, type)).join(',')}]`;
+  const keys = [...tree.keys()].sort(compareUtf8);
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJsonTree(tree.get(k) as JsonTree, type)}`).join(',')}}`;
 }
 
 // ---------------------------------------------------------------- inet
@@ -1080,7 +987,7 @@ class JsonNumber {
 /** Parsed JSON: objects are Maps in document order (the last duplicate key wins). */
 type JsonTree = null | boolean | string | JsonNumber | JsonTree[] | Map<string, JsonTree>;
 
-/** A small JSON parser keeping number literals exact. */
+/** A small JSON parser keeping number literals exact (JSON.parse would round them). */
 class JsonTreeParser {
   #pos = 0;
   readonly #s: string;

@@ -41,6 +41,7 @@ export {
   lengthPrefixed,
   bytesToHex,
   daysFromCivil,
+  civilFromDays,
   floorToPrecision,
   describeType,
   decodeStructuredJson,

@@ -7,6 +7,7 @@ import {
   canonicalJson,
   canonicalNumeric,
   canonicalText,
+  civilFromDays,
   decodeStructuredJson,
   describeType,
 } from './canonical.js';
@@ -151,17 +152,7 @@ function pad(n: number | bigint, width: number): string {
 
 /** Proleptic Gregorian date of days since 1970-01-01 as ISO 8601 (expanded `±YYYYYY` outside 0000–9999). */
 function isoDate(days: number): string {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   const year = y >= 0 && y <= 9999 ? pad(y, 4) : `${y < 0 ? '-' : '+'}${pad(Math.abs(y), 6)}`;
   return `${year}-${pad(m, 2)}-${pad(d, 2)}`;
 }

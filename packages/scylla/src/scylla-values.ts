@@ -4,7 +4,7 @@
  * Nothing exact ever passes through a JS number: bigint/counter/varint are bigint, decimal a string,
  * time is bigint nanoseconds, duration `{ months, days, micros }`.
  */
-import { CdcError } from '@cdc/core';
+import { CdcError, civilFromDays } from '@cdc/core';
 import type { CqlType } from './scylla-cql-types.js';
 import type { ScyllaDriverTypes } from './scylla-driver.js';
 
@@ -88,18 +88,7 @@ export function parseDecimal(text: string): { unscaled: bigint; scale: number } 
  * as `YYYY-MM-DD BC`, years after 9999 with more digits.
  */
 export function daysToIsoDate(days: number): string {
-  // Howard Hinnant's civil_from_days, exact in integers for the whole CQL date range.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   const md = `${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   return y >= 1 ? `${String(y).padStart(4, '0')}-${md}` : `${String(1 - y).padStart(4, '0')}-${md} BC`;
 }
