@@ -32,7 +32,14 @@ import {
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { connectPostgres, type PostgresAdapter } from './postgres-adapter.js';
+import { connectPostgres, type PostgresAdapter, type PostgresScanMethod } from './postgres-adapter.js';
+import {
+  COPY_SETTINGS_SQL,
+  CopyOutReader,
+  CopyTextDecoder,
+  copyFieldsOf,
+  type CopyField,
+} from './postgres-copy-scan.js';
 import { PostgresSink } from './postgres-sink.js';
 import { qualifiedName, quoteIdent } from './postgres-sql.js';
 import { cdcTypes } from './postgres-values.js';
@@ -75,6 +82,24 @@ export interface ReplicationSlotInfo {
   /** Bytes of WAL the server keeps for this slot. */
   retainedBytes: bigint;
 }
+
+/** Options of {@link PostgresChangeSource.snapshot}. */
+export interface PostgresSnapshotOptions {
+  signal?: AbortSignal;
+  /** Rows per batch. Default 5,000. */
+  batchRows?: number;
+  /**
+   * How the table is read in the snapshot's transaction, as the `method` of {@link PostgresAdapter.scan}:
+   * `copy` (`COPY (SELECT …) TO STDOUT`, decoded in the process) or `cursor` (node-pg row objects from
+   * a server-side cursor), identical values either way. Default `auto`: COPY, unless the client cannot
+   * stream COPY (pg-native) or the server refused `COPY (query)` before (then the cursor, remembered by
+   * this source); a refusal falls back to the cursor in the same snapshot.
+   */
+  method?: PostgresScanMethod;
+}
+
+/** How much of a COPY a consumer left early is read and dropped to keep the connection, at most. */
+const COPY_DRAIN_BYTES = 1 << 20;
 
 const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
 
@@ -152,6 +177,8 @@ export class PostgresChangeSource implements ChangeSource {
   #slotClient: pg.Client | undefined;
   #confirmed = 0n;
   #closed = false;
+  /** Set when the client or server could not run a COPY snapshot: `auto` snapshots use the cursor. */
+  #copyUnsupported = false;
 
   constructor(options: PostgresChangeSourceOptions) {
     if (!SLOT_NAME.test(options.slot)) {
@@ -296,52 +323,166 @@ export class PostgresChangeSource implements ChangeSource {
     }
   }
 
-  async snapshot(
-    table: TableSchema,
-    options: { signal?: AbortSignal; batchRows?: number } = {},
-  ): Promise<Snapshot> {
+  /**
+   * Reads `table` in the snapshot the slot exported at its consistent point (or, once streaming has
+   * started, in a snapshot taken after reading the slot's confirmed position), in batches of
+   * `batchRows`. By default through `COPY (SELECT …) TO STDOUT` decoded in the process, the adapter's
+   * scan path (see {@link PostgresSnapshotOptions.method}); only what the consumer asks for is read.
+   * The transaction ends and the connection returns to the pool when the rows end, stop or fail, or at
+   * `close()`.
+   */
+  async snapshot(table: TableSchema, options: PostgresSnapshotOptions = {}): Promise<Snapshot> {
     await this.ensure();
+    const method = options.method ?? 'auto';
     const client = await this.#adapter.connect();
+    const streams = canStreamCopy(client);
+    if (method === 'copy' && !streams) {
+      client.release();
+      throw new CdcError(
+        'INVALID_ARGUMENT',
+        "COPY snapshots need node-postgres' JavaScript client (this pool's client has no socket)",
+        { hint: "snapshot with method: 'cursor'" },
+      );
+    }
+    const copy = method === 'copy' || (method === 'auto' && streams && !this.#copyUnsupported);
+    const select = `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${qualifiedName(table.id)}`;
     let position: string;
+    let fields: CopyField[] = [];
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // Importing the snapshot must be the transaction's first statement.
+      const statements: string[] = [];
       if (this.#exporter) {
-        await client.query(`SET TRANSACTION SNAPSHOT '${this.#exporter.snapshot.replace(/'/g, "''")}'`);
+        statements.push(`SET TRANSACTION SNAPSHOT '${this.#exporter.snapshot.replace(/'/g, "''")}'`);
         position = this.#exporter.position;
       } else {
-        // No exported snapshot any more: stream from the slot's confirmed point. Changes after it are
-        // applied again over this later snapshot, which converges because every change is a full-row
-        // upsert or a delete by key, applied in commit order.
+        // No exported snapshot any more: stream from the slot's confirmed point, read before this
+        // transaction's snapshot is taken (at its first query). Changes after it are applied again over
+        // this later snapshot, which converges because every change is a full-row upsert or a delete by
+        // key, applied in commit order.
         const [slot] = await this.#slotRows();
         position = slot?.confirmed_flush_lsn ?? formatLsn(this.#confirmed);
+      }
+      if (copy) {
+        // One round trip: the snapshot, the adapter's text forms, and the result's description (the
+        // cursor path's type OIDs, hence its parsers). The savepoint lets `auto` fall back to the
+        // cursor in this same snapshot if the server refuses `COPY (query)`.
+        const describe = statements.push(COPY_SETTINGS_SQL, `${select} LIMIT 0`) - 1;
+        if (method === 'auto') statements.push('SAVEPOINT cdc_snapshot_copy');
+        const results = (await client.query(statements.join('; '))) as unknown as pg.QueryResult[];
+        fields = copyFieldsOf(results[describe]!.fields);
+      } else if (statements.length > 0) {
+        await client.query(statements.join('; '));
       }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
       throw error;
     }
-    const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
     const batchRows = options.batchRows ?? 5_000;
-    let released = false;
-    const release = async () => {
-      if (released) return;
-      released = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+    const signal = options.signal;
+    /** The statement reading rows, while it runs. */
+    let reader: CopyOutReader | undefined;
+    let cursor: Cursor | undefined;
+    /** Set when the connection must not return to the pool. */
+    let discard: Error | undefined;
+    let released: Promise<void> | undefined;
+
+    /** Stops a COPY still streaming: reads a small rest to keep the connection, else closes it. */
+    const stopCopy = async (failed: boolean) => {
+      const r = reader;
+      reader = undefined;
+      if (!r || r.reusable) return;
+      if (failed || !(await r.drain(COPY_DRAIN_BYTES))) {
+        r.destroy();
+        discard ??= new Error('snapshot stopped during COPY: connection closed');
+      }
     };
-    async function* rows(): AsyncIterable<Row[]> {
-      const cursor = client.query(
-        new Cursor(`SELECT ${columns} FROM ${qualifiedName(table.id)}`, [], { types: cdcTypes }),
-      );
+    const closeCursor = async () => {
+      const c = cursor;
+      cursor = undefined;
+      await c?.close();
+    };
+    const release = () =>
+      (released ??= (async () => {
+        await stopCopy(false);
+        await closeCursor().catch((error: Error) => {
+          discard ??= error;
+        });
+        if (!discard) {
+          await client.query('ROLLBACK').catch((error: Error) => {
+            discard = error;
+          });
+        }
+        client.release(discard);
+      })());
+    const copyRefused = () => {
+      this.#copyUnsupported = true;
+    };
+
+    async function* cursorRows(): AsyncGenerator<Row[]> {
+      const c = client.query(new Cursor(select, [], { types: cdcTypes }));
+      cursor = c;
       try {
         for (;;) {
-          options.signal?.throwIfAborted();
-          const chunk = (await cursor.read(batchRows)) as Row[];
+          signal?.throwIfAborted();
+          const chunk = (await c.read(batchRows)) as Row[];
           if (chunk.length === 0) return;
           yield chunk;
         }
       } finally {
-        await cursor.close();
+        await closeCursor();
+      }
+    }
+
+    async function* copyRows(): AsyncGenerator<Row[]> {
+      signal?.throwIfAborted();
+      const decoder = new CopyTextDecoder(fields);
+      const r = CopyOutReader.start(client, `COPY (${select}) TO STDOUT`, signal);
+      reader = r;
+      let batch: Row[] = [];
+      let started = false;
+      for (;;) {
+        decoder.take(batch, batchRows - batch.length);
+        if (batch.length === batchRows) {
+          yield batch;
+          batch = [];
+          signal?.throwIfAborted();
+          continue;
+        }
+        let chunk: Buffer | null;
+        try {
+          chunk = await r.next();
+        } catch (error) {
+          if (method === 'auto' && !started && isCopyRejection(error)) {
+            reader = undefined;
+            copyRefused();
+            await client.query('ROLLBACK TO SAVEPOINT cdc_snapshot_copy');
+            yield* cursorRows();
+            return;
+          }
+          throw error;
+        }
+        if (chunk === null) break;
+        started = true;
+        decoder.push(chunk);
+      }
+      decoder.finish();
+      reader = undefined;
+      if (batch.length > 0) yield batch;
+    }
+
+    async function* rows(): AsyncIterable<Row[]> {
+      let failed = false;
+      try {
+        yield* copy ? copyRows() : cursorRows();
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        // An abort or an error closes a COPY still running; the transaction only served these rows.
+        await stopCopy(failed);
+        await release();
       }
     }
     return { partition: '*', position: formatLsn(parseLsn(position)), rows: rows(), close: release };
@@ -629,6 +770,17 @@ function toEvents(
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a).equals(Buffer.from(b));
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** False for clients without a socket to stream COPY from (pg-native). */
+function canStreamCopy(client: pg.PoolClient): boolean {
+  return Boolean((client.connection as { stream?: unknown } | undefined)?.stream);
+}
+
+/** `COPY (query) TO STDOUT` refused as such: not implemented (0A000) or not parsed (42601). */
+function isCopyRejection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '0A000' || code === '42601';
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
