@@ -29,6 +29,14 @@ export type {
   ChangeSink,
 } from './connector.js';
 export { defineCapabilities } from './connector.js';
+export type {
+  ConnectorDescriptor,
+  ConnectorDescriptorCapabilities,
+  OpenScanSourceOptions,
+  OpenChangeSourceOptions,
+  OpenedChangeSource,
+  OpenSinkOptions,
+} from './connector-descriptor.js';
 export type { CdcErrorCode, CdcErrorOptions } from './errors.js';
 export { CdcError, isCdcError, redactUrl } from './errors.js';
 export {
