@@ -376,9 +376,10 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   };
   source.pushdown = canPush(source);
   target.pushdown = canPush(target);
-  let algorithm: Exclude<DiffAlgorithm, 'auto'>;
+  let algorithm: Exclude<DiffAlgorithm, 'auto'> | 'keys';
   const requested = options.algorithm ?? 'auto';
-  if (requested === 'auto') {
+  if (options.keys) algorithm = 'keys';
+  else if (requested === 'auto') {
     if (toleranceColumns.length > 0 && bothOrdered) algorithm = 'stream';
     // `--hashing client` asks for bucket digests computed in cdc, then a drill-down, as with pushdown.
     else if (options.hashing === 'client' || source.pushdown || target.pushdown || !bothOrdered)
@@ -390,6 +391,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
       hint: `Use algorithm 'hash' (${source.src.dialect} or ${target.src.dialect} cannot scan in key order).`,
     });
   }
+  if (options.range && !options.keys) checkRange(options.range);
   if (algorithm === 'hash' && toleranceColumns.length > 0) {
     notes.push(
       `columns with a tolerance (${toleranceColumns.join(', ')}) are not hashed; they are compared only on rows whose other columns differ`,
@@ -526,10 +528,50 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     return undefined;
   };
 
+  // ---- keys: both rows of each given key, by lookup
+  if (algorithm === 'keys') {
+    const keys = [...(options.keys ?? [])];
+    progressTotal = 1;
+    const [srcRows, tgtRows] = await Promise.all([lookupRows(source, keys), lookupRows(target, keys)]);
+    counts.source = BigInt(srcRows.size);
+    counts.target = BigInt(tgtRows.size);
+    for (const k of new Set([...srcRows.keys(), ...tgtRows.keys()])) {
+      const s = srcRows.get(k);
+      const t = tgtRows.get(k);
+      const d = verdict(keyObject((s ?? t) as Row), s, t);
+      if (d) collector.add({ keyText: k, diff: d });
+    }
+    progressDone = 1;
+    progress('drill');
+    return finish();
+  }
+
+  /** A range both sides can apply, or a precise error. */
+  function checkRange(range: Range): void {
+    const safe =
+      source.src.dialect === target.src.dialect || keyTypes.every((t) => ORDER_SAFE_KINDS.has(t.kind));
+    if (range.kind === 'token' && !(scol.tokenPartitioned && tcol.tokenPartitioned)) {
+      throw new CdcError(
+        'INVALID_ARGUMENT',
+        'a token range applies only when both sides are token-partitioned',
+        {
+          hint: `compare ${formatTableId(source.table.id)} without a range, or with a key or hash range`,
+        },
+      );
+    }
+    if (range.kind === 'key' && !safe) {
+      throw new CdcError(
+        'INVALID_ARGUMENT',
+        `a key range of ${formatTableId(source.table.id)} would select different rows on ${source.src.dialect} and ${target.src.dialect} (key order differs)`,
+        { hint: 'use a hash range (kind: hash) or no range' },
+      );
+    }
+  }
+
   // ---- count
   if (algorithm === 'count') {
     progressTotal = 2;
-    const [a, b] = await Promise.all([source, target].map((side) => countSide(side)));
+    const [a, b] = await Promise.all([source, target].map((side) => countSide(side, options.range)));
     counts.source = a as bigint;
     counts.target = b as bigint;
     progressDone = 2;
@@ -549,6 +591,7 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   const sameDialect = source.src.dialect === target.src.dialect;
   const keyOrderSafe = sameDialect || keyTypes.every((t) => ORDER_SAFE_KINDS.has(t.kind));
   const sharedRanges = async (): Promise<(Range | undefined)[]> => {
+    if (options.range) return [options.range];
     if (requestedSplits <= 1) return [undefined];
     source.stats.queries++;
     const ranges = await source.src.splits(source.table, requestedSplits);
@@ -716,6 +759,12 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
   }
 
   async function chooseUnits(): Promise<Unit[]> {
+    if (options.range) {
+      // One unit, the range, in key-hash buckets: int-range and token buckets span the whole table.
+      const rows = (estimatedRows = await countSide(source, options.range));
+      const modulus = Math.min(MAX_BUCKETS_PER_UNIT, Math.max(1, Math.ceil(Number(rows) / rowsPerBucket)));
+      return [{ range: options.range, plan: makePlan({ kind: 'key-hash', modulus }) }];
+    }
     const want = options.bucketing ?? 'auto';
     const tokenSide = scol.tokenPartitioned || tcol.tokenPartitioned;
     const clientSidesHavePartitioner = [source, target].every((s) =>

@@ -1,8 +1,8 @@
 /** Options and the versioned result of {@link diffTables}. */
 import type { Partitioner } from './buckets.js';
 import type { ComparisonPolicy } from './compare.js';
-import type { ScanSource } from './connector.js';
-import type { Row, TableId, TableSchema } from './schema.js';
+import type { Range, ScanSource } from './connector.js';
+import type { Key, Row, TableId, TableSchema } from './schema.js';
 
 /** Version of the {@link DiffResult} shape; bumped on any incompatible change. */
 export const DIFF_RESULT_VERSION = 1;
@@ -81,6 +81,18 @@ export interface DiffOptions {
    */
   recheckAfterMs?: number;
   /**
+   * Compare only the rows with these keys (each the key values in key order), read with batched
+   * `lookup`s on both sides: no scan, no summaries (the result's `algorithm` is `keys`). `algorithm`,
+   * `range` and the bucketing options are ignored. For verifying rows known to have changed.
+   */
+  keys?: readonly Key[];
+  /**
+   * Compare only the rows of this range (one of the source's `splits`, applied to both sides), as one
+   * unit with key-hash buckets (`hash`) or one merge (`stream`). Counts are the range's. For a sweep that
+   * checkpoints range by range. Token ranges need both sides token-partitioned.
+   */
+  range?: Range;
+  /**
    * Worker threads for client-side hashing. A side hashed in the process whose source can be reopened in
    * a worker (`ScanSource.workerSpec`) is scanned, canonicalized and hashed there, unit by unit. Default:
    * from three cores, one per core but one (`os.availableParallelism() − 1`) when the table has at least
@@ -122,7 +134,8 @@ export interface DiffResult {
   source: TableId;
   target: TableId;
   status: 'in_sync' | 'differences';
-  algorithm: Exclude<DiffAlgorithm, 'auto'>;
+  /** `keys`: only the rows of `DiffOptions.keys` were compared, by lookup. */
+  algorithm: Exclude<DiffAlgorithm, 'auto'> | 'keys';
   hashing: HashingUsed;
   /** How rows were bucketed (`hash` algorithm only). */
   bucketing?: 'int-range' | 'key-hash' | 'token';
