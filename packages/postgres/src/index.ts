@@ -39,3 +39,4 @@ export {
 export * from './postgres-change-source.js';
 export type { ApplyRepairOptions, ApplyRepairResult } from './postgres-repair.js';
 export { renderRepairSql, applyRepairPlan, renderLiteral } from './postgres-repair.js';
+export { postgresConnector } from './postgres-connector.js';

@@ -845,13 +845,7 @@ export function openPostgresReplication(options: PostgresReplicationOptions): Po
   }
   const tables = pipelineTables(options.pipeline);
   const batch = pipelineBatchLimits(options.pipeline);
-  const source = new PostgresChangeSource({
-    url: options.sourceUrl,
-    slot: pipelineSlotName(options.pipeline),
-    tables: tables.map((t) => t.table),
-    ...(batch?.maxRows !== undefined && batch.maxRows > 10_000 ? { maxChangesPerPoll: batch.maxRows } : {}),
-    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-  });
+  const source = postgresPipelineChangeSource(options.sourceUrl, options.pipeline, tables, options.onWarning);
   const sink = PostgresSink.open({
     url: options.targetUrl,
     applicationName: `cdc-sink:${options.pipeline.name}`,
@@ -865,4 +859,24 @@ export function openPostgresReplication(options: PostgresReplicationOptions): Po
       await Promise.allSettled([source.close(), sink.close()]);
     },
   };
+}
+
+/**
+ * The {@link PostgresChangeSource} of one configured pipeline: its slot (`slot`, else `cdc_<name>`), its
+ * tables, and polls of up to `batch.maxRows` changes when that is above the 10,000 default.
+ */
+export function postgresPipelineChangeSource(
+  url: string,
+  pipeline: PipelineConfig,
+  tables: readonly PipelineTable[],
+  onWarning?: (message: string) => void,
+): PostgresChangeSource {
+  const maxRows = pipeline.batch?.maxRows;
+  return new PostgresChangeSource({
+    url,
+    slot: pipelineSlotName(pipeline),
+    tables: tables.map((t) => t.table),
+    ...(maxRows !== undefined && maxRows > 10_000 ? { maxChangesPerPoll: maxRows } : {}),
+    ...(onWarning ? { onWarning } : {}),
+  });
 }

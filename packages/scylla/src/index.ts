@@ -113,3 +113,4 @@ export {
 } from './scylla-cdc-delta.js';
 export type { CdcLogRow, CdcTableShape, TranslatedChange, UnresolvedColumn } from './scylla-cdc-delta.js';
 export { describeDriverError, toCdcError } from './scylla-errors.js';
+export { scyllaConnector } from './scylla-connector.js';

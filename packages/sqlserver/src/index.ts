@@ -76,3 +76,4 @@ export type {
 } from './sqlserver-cdc.js';
 export { SQLSERVER_PARTITION } from './sqlserver-change-stream.js';
 export * as sqlServerSql from './sqlserver-sql.js';
+export { sqlServerConnector } from './sqlserver-connector.js';
