@@ -250,6 +250,14 @@ export const metricsSchema = z.strictObject({
 export const cdcConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
+    plugins: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({
+        description:
+          'Connector plugin modules loaded before any URL is parsed: paths (relative to this file) or package names (resolved from the working directory). Each exports connector descriptors; see docs/configuration.md.',
+        examples: [['./my-adapter.mjs', '@acme/cdc-oracle']],
+      }),
     connections: z
       .record(configNameSchema, connectionSchema)
       .default({})
