@@ -846,8 +846,11 @@ export class PostgresAdapter implements ScanSource {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Kysely's destroy() ends the pool: only for a pool this adapter created.
-    if (this.#ownsPool) await this.db.destroy().catch(() => undefined);
+    if (!this.#ownsPool) return;
+    // Kysely's destroy() ends the pool only once a Kysely query initialized its driver; the adapter's own
+    // queries use the pool directly, so end it here too (or idle clients keep the process alive).
+    await this.db.destroy().catch(() => undefined);
+    if (!this.#pool.ended) await this.#pool.end().catch(() => undefined);
   }
 
   /**
