@@ -28,6 +28,7 @@ import {
   type DiffAlgorithm,
   type DiffOptions,
   type DiffResult,
+  type DiffSide,
   type Difference,
   type HashingUsed,
   type SideStats,
@@ -548,24 +549,14 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
 
   /** A range both sides can apply, or a precise error. */
   function checkRange(range: Range): void {
-    const safe =
-      source.src.dialect === target.src.dialect || keyTypes.every((t) => ORDER_SAFE_KINDS.has(t.kind));
-    if (range.kind === 'token' && !(scol.tokenPartitioned && tcol.tokenPartitioned)) {
-      throw new CdcError(
-        'INVALID_ARGUMENT',
-        'a token range applies only when both sides are token-partitioned',
-        {
-          hint: `compare ${formatTableId(source.table.id)} without a range, or with a key or hash range`,
-        },
-      );
-    }
-    if (range.kind === 'key' && !safe) {
-      throw new CdcError(
-        'INVALID_ARGUMENT',
-        `a key range of ${formatTableId(source.table.id)} would select different rows on ${source.src.dialect} and ${target.src.dialect} (key order differs)`,
-        { hint: 'use a hash range (kind: hash) or no range' },
-      );
-    }
+    if (rangeApplies(range, options.source, options.target)) return;
+    throw new CdcError(
+      'INVALID_ARGUMENT',
+      range.kind === 'token'
+        ? 'a token range applies only when both sides are token-partitioned'
+        : `a ${range.kind} range of ${formatTableId(source.table.id)} would select different rows on ${source.src.dialect} and ${target.src.dialect}`,
+      { hint: `compare ${formatTableId(source.table.id)} without a range, or with a hash range` },
+    );
   }
 
   // ---- count
@@ -1120,6 +1111,24 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     await pool?.close();
   }
   return finish();
+}
+
+/**
+ * Whether `range` (one of the source's `splits`) selects the same rows on both sides, so a diff can be
+ * restricted to it (`DiffOptions.range`): hash ranges always; key ranges when both sides order keys
+ * alike (same engine, or keys of integer, decimal and time kinds); token ranges when both sides are
+ * token-partitioned.
+ */
+export function rangeApplies(range: Range, source: DiffSide, target: DiffSide): boolean {
+  if (range.kind === 'hash') return true;
+  if (range.kind === 'token') {
+    return source.source.capabilities.tokenPartitioned && target.source.capabilities.tokenPartitioned;
+  }
+  if (source.source.dialect === target.source.dialect) return true;
+  return source.table.primaryKey.every((k) => {
+    const kind = source.table.columns.find((c) => c.name === k)?.type.kind;
+    return kind !== undefined && ORDER_SAFE_KINDS.has(kind);
+  });
 }
 
 /** Adds bucket summaries of disjoint parts of one unit (sum-of-row-hashes buckets only). */

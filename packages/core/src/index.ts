@@ -82,7 +82,7 @@ export type {
   SideStats,
 } from './diff-types.js';
 export { DIFF_RESULT_VERSION } from './diff-types.js';
-export { diffTables } from './diff-engine.js';
+export { diffTables, rangeApplies } from './diff-engine.js';
 export type { WorkerSourceSpec } from './hash-worker-protocol.js';
 export type { RepairPlan, RepairPlanOptions, RepairStep } from './repair-plan.js';
 export { planRepair } from './repair-plan.js';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { replicationSlotName } from '../replication/pipeline-config.js';
+import { verifySchema } from './config-verify.js';
 import { splitQualifiedName } from './table-name.js';
 
 const nameRegex = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -207,6 +208,7 @@ export const pipelineSchema = z
       }),
     batch: batchSchema.optional(),
     slot: slotNameSchema.optional(),
+    verify: verifySchema.optional(),
   })
   .meta({ description: 'A replication / reconciliation pipeline.' });
 

@@ -54,3 +54,5 @@ export {
 export type { MissingVariable } from './config-interpolate.js';
 export { interpolateEnv, interpolateString } from './config-interpolate.js';
 export { parseTableName, splitQualifiedName, formatTableName } from './table-name.js';
+export type { VerifyConfig } from './config-verify.js';
+export { verifySchema, verifyChangedSchema, verifySweepSchema, quietHoursSchema } from './config-verify.js';

@@ -32,3 +32,21 @@ export {
   pipelineSlotName,
   replicationSlotName,
 } from './pipeline-config.js';
+export type { Clock } from './rate-limit.js';
+export { RowRateLimiter, throttleSource } from './rate-limit.js';
+export type { ChangedKey, ChangedKeyQueueOptions, OfferOutcome } from './verify-queue.js';
+export { ChangedKeyQueue } from './verify-queue.js';
+export { quietWaitMs } from './verify-quiet-hours.js';
+export { decodeSegments, encodeSegments } from './verify-segments.js';
+export type {
+  PipelineVerifier,
+  SweepCheckpoint,
+  VerificationStore,
+  VerifierOptions,
+  VerifyEvent,
+  VerifyMode,
+  VerifySettings,
+  VerifyStatus,
+  VerifyTableStatus,
+} from './verifier.js';
+export { observeCommits, startVerifier, verifySettings } from './verifier.js';

@@ -1,4 +1,5 @@
-import type { ScanSource, TableSchema } from '@cdc/core';
+import type { ScanSource } from '../connector.js';
+import type { TableSchema } from '../schema.js';
 import { describe, expect, it } from 'vitest';
 import { RowRateLimiter, throttleSource, type Clock } from './rate-limit.js';
 
