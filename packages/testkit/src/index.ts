@@ -6,6 +6,8 @@
  */
 export type { EmbeddedPostgresOptions, EmbeddedPostgresServer } from './embedded-postgres-server.js';
 export { startEmbeddedPostgres, freePort } from './embedded-postgres-server.js';
+export type { MariaDbBinaries, MariaDbOptions, MariaDbServer } from './mariadb-server.js';
+export { findMariaDbBinaries, startMariaDb } from './mariadb-server.js';
 export type { TestDatabase } from './test-database.js';
 export { createTestDatabase, useTestDatabase, testServerUrl } from './test-database.js';
 export {
