@@ -40,3 +40,5 @@ export * from './postgres-change-source.js';
 export type { ApplyRepairOptions, ApplyRepairResult } from './postgres-repair.js';
 export { renderRepairSql, applyRepairPlan, renderLiteral } from './postgres-repair.js';
 export { postgresConnector } from './postgres-connector.js';
+export type { PostgresVerificationStoreOptions, VerificationRecord } from './postgres-verification-store.js';
+export { PostgresVerificationStore } from './postgres-verification-store.js';

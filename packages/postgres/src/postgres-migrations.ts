@@ -1,6 +1,6 @@
 /**
  * Versioned migrations of the `cdc_meta` schema (kysely Migrator): reconciliation history, repairs,
- * replication checkpoints with fencing epochs, dead letters. Append new migrations; never edit one
+ * replication checkpoints with fencing epochs, dead letters, verification state. Append new migrations; never edit one
  * that has shipped.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
@@ -120,9 +120,39 @@ const v001: Migration = {
   },
 };
 
+/** Always-on verification (`docs/verification.md`): per pipeline table, the sweep's checkpoint and the marks. */
+const v002: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .withSchema(META_SCHEMA)
+      .createTable('verification')
+      .addColumn('pipeline', 'text', (c) => c.notNull())
+      .addColumn('source_table', 'text', (c) => c.notNull())
+      .addColumn('target_table', 'text', (c) => c.notNull())
+      .addColumn('cycle', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('cycle_started_at', 'timestamptz')
+      .addColumn('segments', 'jsonb')
+      .addColumn('next_segment', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('sweep_rows', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('sweep_differences', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_complete_started_at', 'timestamptz')
+      .addColumn('last_complete_finished_at', 'timestamptz')
+      .addColumn('changed_verified_through', 'timestamptz')
+      .addColumn('changed_rows', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('changed_differences', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addPrimaryKeyConstraint('verification_pk', ['pipeline', 'source_table'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.withSchema(META_SCHEMA).dropTable('verification').ifExists().execute();
+  },
+};
+
 /** Every migration, by name; names sort in apply order. */
 export const META_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': v001,
+  '0002_verification': v002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...META_MIGRATIONS }) };
