@@ -17,7 +17,7 @@ import {
 } from '@cdc/core';
 import type { VaultHealth } from '@cdc/vault';
 import { classifyError } from './cli-error.js';
-import type { CommandContext } from './context.js';
+import { loadConfigPlugins, type CommandContext } from './context.js';
 
 /** What `cdc check` found out about Vault. */
 export interface VaultCheck {
@@ -51,6 +51,7 @@ export interface ConfigSecretsCheck {
  */
 export async function checkConfigSecrets(ctx: CommandContext, path: string): Promise<ConfigSecretsCheck> {
   const parsed = await loadConfigFile(path, { env: ctx.env });
+  await loadConfigPlugins(await ctx.connectors(), parsed, path);
   const references: SecretReferenceResult[] = [];
   let vault: VaultCheck | undefined;
   let close = async (): Promise<void> => {};

@@ -71,6 +71,7 @@ export async function withResultStore<T>(
     passwordResolved: true,
     env: ctx.env,
     redactor: ctx.redactor,
+    connectors: await ctx.connectors(),
   });
   try {
     return await work(await openResultStore(conn), conn);

@@ -1,8 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { parseConnectionUrl, resolvePassword, type ConnectOptions } from './connect.js';
+import { createConnectorRegistry, type ConnectorRegistry } from '@cdc/connectors';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConnectionUrl as parseWith, resolvePassword, type ConnectOptions } from './connect.js';
 import { Redactor } from './redact.js';
 
-function options(partial: Partial<ConnectOptions>): ConnectOptions {
+let connectors: ConnectorRegistry;
+beforeAll(async () => {
+  connectors = await createConnectorRegistry();
+});
+
+const parseConnectionUrl = (url: string, role: string) => parseWith(connectors, url, role);
+
+function options(partial: Partial<ConnectOptions>): Omit<ConnectOptions, 'connectors'> {
   return { role: 'source', env: {}, redactor: new Redactor(), ...partial };
 }
 
@@ -15,9 +23,17 @@ describe('parseConnectionUrl', () => {
   );
 
   it('rejects an unknown scheme, listing the supported ones', () => {
-    expect(() => parseConnectionUrl('mysql://u:secret@h/db', 'source')).toThrow(
-      'source URL mysql://u:***@h/db: unsupported scheme "mysql:"',
+    expect(() => parseConnectionUrl('oracle://u:secret@h/db', 'source')).toThrow(
+      'source URL oracle://u:***@h/db: unsupported scheme "oracle:"',
     );
+    try {
+      parseConnectionUrl('oracle://u:secret@h/db', 'source');
+    } catch (error) {
+      expect((error as { hint: string }).hint).toMatch(
+        /^use one of postgres:\/\/, postgresql:\/\/, mssql:\/\//,
+      );
+      expect((error as { hint: string }).hint).toContain('--plugin');
+    }
   });
 
   it('rejects malformed URLs without echoing the password', () => {
@@ -37,7 +53,10 @@ describe('parseConnectionUrl', () => {
 });
 
 describe('resolvePassword', () => {
-  const pg = parseConnectionUrl('postgres://app@h/db', 'source');
+  let pg: ReturnType<typeof parseConnectionUrl>;
+  beforeAll(() => {
+    pg = parseConnectionUrl('postgres://app@h/db', 'source');
+  });
 
   it('uses --source-password env:NAME first', async () => {
     const o = options({ password: 'env:SRC_PW', env: { SRC_PW: 'from-flag', PGPASSWORD: 'pg' } });

@@ -2,7 +2,9 @@
  * What every command receives: injectable I/O (so tests can run the program in-process), the global
  * flags, the redactor, and helpers to load the configuration and to turn failures into exit codes.
  */
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { createConnectorRegistry, parsePluginList, type ConnectorRegistry } from '@cdc/connectors';
 import {
   defaultSecretResolvers,
   loadConfigFile,
@@ -40,6 +42,8 @@ export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
+  /** `--plugin <specifier>` (repeatable): connector plugin modules. */
+  plugin?: string[];
 }
 
 /** Per-invocation state shared by a command's helpers. */
@@ -48,8 +52,16 @@ export interface CommandContext {
   out: Output;
   redactor: Redactor;
   env: Readonly<Record<string, string | undefined>>;
-  /** Loads the configuration file, resolving secrets (registered with the redactor). */
+  /**
+   * Loads the configuration file, resolving secrets (registered with the redactor), and loads its
+   * `plugins:` into {@link connectors} (paths relative to the file).
+   */
   config(path: string): Promise<CdcConfig>;
+  /**
+   * The connector registry of this invocation: the built-in adapters, then `CDC_PLUGINS`, then
+   * `--plugin` (created on first use), plus the `plugins:` of every configuration loaded.
+   */
+  connectors(): Promise<ConnectorRegistry>;
 }
 
 /** Creates the default dependencies bound to the current process. */
@@ -109,6 +121,24 @@ export async function loadResolvedConfig(
   return config;
 }
 
+/** Loads a configuration's `plugins:` (paths relative to the file at `path`) into `connectors`. */
+export async function loadConfigPlugins(
+  connectors: ConnectorRegistry,
+  config: Pick<CdcConfig, 'plugins'>,
+  path: string,
+): Promise<void> {
+  if (config.plugins?.length)
+    await connectors.loadPlugins(config.plugins, { baseDir: dirname(resolve(path)) });
+}
+
+/** The plugins of `--plugin` and `CDC_PLUGINS`, in load order (the environment's first). */
+export function globalPlugins(
+  env: Readonly<Record<string, string | undefined>>,
+  options: Pick<GlobalOptions, 'plugin'>,
+): string[] {
+  return [...parsePluginList(env.CDC_PLUGINS), ...(options.plugin ?? [])];
+}
+
 /** Builds the context of one command invocation from its (global) options. */
 export function createContext(deps: CliDeps, command: Command): CommandContext {
   const opts = command.optsWithGlobals<GlobalOptions & { format?: string }>();
@@ -122,12 +152,19 @@ export function createContext(deps: CliDeps, command: Command): CommandContext {
     quiet: opts.quiet === true,
     redactor,
   });
+  let registry: Promise<ConnectorRegistry> | undefined;
+  const connectors = () => (registry ??= createConnectorRegistry({ plugins: globalPlugins(deps.env, opts) }));
   return {
     deps,
     out,
     redactor,
     env: deps.env,
-    config: (path) => loadResolvedConfig(deps, path, redactor),
+    async config(path) {
+      const config = await loadResolvedConfig(deps, path, redactor);
+      await loadConfigPlugins(await connectors(), config, path);
+      return config;
+    },
+    connectors,
   };
 }
 
@@ -143,6 +180,10 @@ export function action<A extends unknown[]>(
     const command = args[args.length - 1] as Command;
     const ctx = createContext(deps, command);
     try {
+      // Plugins named on the command line or in the environment load before anything else runs, so a
+      // broken one fails every command the same way.
+      if (globalPlugins(deps.env, command.optsWithGlobals<GlobalOptions>()).length > 0)
+        await ctx.connectors();
       const code = await run(ctx, ...args);
       deps.setExitCode(code ?? ExitCode.inSync);
     } catch (error) {

@@ -78,6 +78,7 @@ async function openSide(ctx: CommandContext, side: SideSpec): Promise<OpenConnec
     passwordResolved: side.passwordResolved,
     env: ctx.env,
     redactor: ctx.redactor,
+    connectors: await ctx.connectors(),
   });
 }
 

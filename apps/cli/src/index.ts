@@ -10,6 +10,7 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerConnectorsCommand } from './commands/connectors.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
+import { registerPluginsCommand } from './commands/plugins.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerRepairCommand } from './commands/repair.js';
 import { registerReplicateCommand } from './commands/replicate.js';
@@ -26,19 +27,18 @@ export { ExitCode, classifyError, formatError } from './cli-error.js';
 export { parseDuration } from './duration.js';
 export { Redactor } from './redact.js';
 export type { OutputStream } from './output.js';
-export { connectUrl, supportedSchemes, type ConnectOptions, type OpenConnection } from './connect.js';
+export { connectUrl, type ConnectOptions, type OpenConnection } from './connect.js';
 export {
   connectionError,
-  defaultSchemaOf,
   describeConnection,
   noSlotMessage,
   openPipelineReplication,
+  sourceConnectorOf,
   sourceEngineOf,
   urlWithPassword,
   type OpenPipelineReplicationOptions,
   type PipelineReplication,
   type ReplicationConnection,
-  type ReplicationOpeners,
   type SourceEngine,
 } from './replication-sources.js';
 
@@ -77,6 +77,11 @@ export function createProgram(deps: CliDeps = processDeps()): Command {
     .option('-v, --verbose', 'show details and stack traces')
     .option('-q, --quiet', 'print only results and errors')
     .option('--no-color', 'disable colors (also NO_COLOR=1)')
+    .option(
+      '--plugin <specifier>',
+      'load a connector plugin module before any URL is parsed: a path (./my-adapter.mjs) or a package name; repeatable (also CDC_PLUGINS, comma-separated, and plugins: in the configuration)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -97,6 +102,7 @@ export function createProgram(deps: CliDeps = processDeps()): Command {
   registerSchemaCommand(program, deps);
   registerConfigCommand(program, deps);
   registerDemoCommand(program, deps);
+  registerPluginsCommand(program, deps);
   for (const register of contributedCommands) register(program, deps);
   // Subcommands inherit output routing and error handling, so parse errors also exit with 2.
   for (const command of allCommands(program)) {

@@ -1,35 +1,37 @@
 /**
- * Source-neutral replication for `cdc replicate`, `cdc snapshot` and `cdc status`: the dispatch by the
- * source URL's scheme is the worker's (@cdc/worker, bundled into the `cdc` executable), so the CLI and
- * the worker open pipelines the same way. CLI-only wording lives here.
+ * Source-neutral replication for `cdc replicate`, `cdc snapshot` and `cdc status`: pipelines open
+ * through the connector registry of @cdc/connectors, the same code the worker uses (the CLI does not
+ * depend on the worker). CLI-only wording lives here.
  */
-import type { PipelineConfig } from '@cdc/core';
-import type { SourceEngine } from '@cdc/worker';
+import type { ConnectorRegistry } from '@cdc/connectors';
+import type { ConnectorDescriptor, PipelineConfig } from '@cdc/core';
+import { sourceConnectorOf, type ReplicationConnection } from '@cdc/connectors';
 
 export {
   connectionError,
-  defaultSchemaOf,
   describeConnection,
-  engineOfUrl,
   openPipelineReplication,
-  openScyllaAdapter,
-  openSourceAdapter,
-  openSqlServerAdapter,
-  sourceEngineOf,
+  sourceConnectorOf,
   urlWithPassword,
-  SOURCE_ENGINES,
   type OpenPipelineReplicationOptions,
   type PipelineReplication,
   type ReplicationConnection,
-  type ReplicationOpeners,
-  type SourceEngine,
-} from '@cdc/worker';
+} from '@cdc/connectors';
+
+/** A source engine: the name of its connector descriptor (`postgres`, `sqlserver`, `scylla`, a plugin's). */
+export type SourceEngine = string;
+
+/** The engine of a pipeline's source connection (its descriptor's name), by URL scheme. */
+export function sourceEngineOf(
+  connectors: ConnectorRegistry,
+  pipeline: Pick<PipelineConfig, 'name'>,
+  source: ReplicationConnection,
+): SourceEngine {
+  return sourceConnectorOf(connectors, pipeline, source).name;
+}
 
 /** What `cdc replicate --drop-slot` says about a pipeline whose source keeps no replication slot. */
-export function noSlotMessage(pipeline: PipelineConfig, engine: Exclude<SourceEngine, 'postgres'>): string {
-  const detail =
-    engine === 'sqlserver'
-      ? 'SQL Server CDC capture instances belong to the database, not to the pipeline (disable one with sys.sp_cdc_disable_table)'
-      : "ScyllaDB CDC logs belong to the table (turn CDC off with ALTER TABLE … WITH cdc = {'enabled': false})";
+export function noSlotMessage(pipeline: PipelineConfig, connector: ConnectorDescriptor): string {
+  const detail = connector.changeLogNote ?? `${connector.name} sources keep no replication slot per pipeline`;
   return `${pipeline.name}: --drop-slot applies to PostgreSQL sources only; ${detail}; nothing dropped`;
 }

@@ -18,23 +18,14 @@ export type {
 export { runReconciliation, reconcilePairs } from './reconcile-job.js';
 export {
   connectionError,
-  defaultSchemaOf,
   describeConnection,
-  engineOfUrl,
   openPipelineReplication,
-  openScyllaAdapter,
-  openSourceAdapter,
-  openSqlServerAdapter,
-  sourceEngineOf,
   urlWithPassword,
-  SOURCE_ENGINES,
-} from './replication-sources.js';
+} from '@cdc/connectors';
 export type {
   OpenPipelineReplicationOptions,
   PipelineReplication,
   ReplicationConnection,
-  ReplicationOpeners,
-  SourceEngine,
-} from './replication-sources.js';
+} from '@cdc/connectors';
 export type { Clock } from './rate-limit.js';
 export { RowRateLimiter, throttleSource } from './rate-limit.js';

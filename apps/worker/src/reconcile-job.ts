@@ -21,7 +21,7 @@ import {
 import { redactText, type CdcMetrics, type Logger, type SecretRedactor } from '@cdc/metrics';
 import { connectPostgres, PostgresResultStore, recordDiffResult } from '@cdc/postgres';
 import { RowRateLimiter, throttleSource } from './rate-limit.js';
-import { openSourceAdapter, urlWithPassword } from './replication-sources.js';
+import { createConnectorRegistry, urlWithPassword, type ConnectorRegistry } from '@cdc/connectors';
 
 /** One table to reconcile. */
 export interface ReconcilePair {
@@ -63,8 +63,10 @@ export interface ReconcileJobOptions {
   /** Source rows read per second across all tables. Default unlimited. */
   rowsPerSecond?: number;
   signal?: AbortSignal;
-  /** Opens a source by URL (default: by scheme, as `cdc diff` does — PostgreSQL, SQL Server, ScyllaDB). */
+  /** Opens a source by URL (default: by scheme through {@link connectors}, as `cdc diff` does). */
   openSource?: (url: string) => Promise<ScanSource>;
+  /** The connector registry (built-ins and plugins). Default: the built-in adapters. */
+  connectors?: ConnectorRegistry;
   /**
    * Resolved secret values, masked in the error texts stored for failed tables (differences are stored
    * as read). URL passwords are masked without it.
@@ -118,8 +120,12 @@ export async function runReconciliation(options: ReconcileJobOptions): Promise<R
   const { config, logger, metrics } = options;
   const settings = config.reconcile ?? {};
   const limiter = options.rowsPerSecond ? new RowRateLimiter(options.rowsPerSecond) : undefined;
+  const connectors = options.openSource
+    ? undefined
+    : (options.connectors ?? (await createConnectorRegistry()));
   const openSource =
-    options.openSource ?? ((url: string) => openSourceAdapter(url, { applicationName: 'cdc-reconcile' }));
+    options.openSource ??
+    ((url: string) => connectors!.openScanSource(url, { applicationName: 'cdc-reconcile' }));
   const byTarget = new Map<string, ReconcilePair[]>();
   for (const pair of reconcilePairs(config)) {
     byTarget.set(pair.targetConnection, [...(byTarget.get(pair.targetConnection) ?? []), pair]);

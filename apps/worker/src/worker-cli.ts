@@ -1,4 +1,6 @@
 /** Command-line entry of the worker: flags, configuration, logging, signal handling, exit codes. */
+import { dirname, resolve } from 'node:path';
+import { createConnectorRegistry, parsePluginList } from '@cdc/connectors';
 import { describeError } from '@cdc/core';
 import { createLogger, SecretRedactor, type Logger } from '@cdc/metrics';
 import { Command, CommanderError } from 'commander';
@@ -50,6 +52,11 @@ export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {
       positiveInt('--reconcile-rows-per-second'),
     )
     .option('--log-level <level>', 'trace, debug, info, warn, error', env.CDC_LOG_LEVEL ?? 'info')
+    .option(
+      '--plugin <specifier>',
+      'load a connector plugin module (a path or a package name); repeatable (also CDC_PLUGINS, comma-separated, and plugins: in the configuration)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let opts: {
@@ -58,6 +65,7 @@ export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {
     reconcileConcurrency: number;
     reconcileRowsPerSecond?: number;
     logLevel: string;
+    plugin?: string[];
   };
   try {
     program.parse(argv, { from: 'user' });
@@ -71,13 +79,20 @@ export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {
     options.logger ?? createLogger({ level: opts.logLevel, secrets, bindings: { component: 'worker' } });
   let worker: Worker;
   try {
-    const { config, secrets: values } = await loadWorkerConfig(
-      opts.config ?? env.CDC_CONFIG ?? 'cdc.yaml',
-      env,
-    );
+    const path = opts.config ?? env.CDC_CONFIG ?? 'cdc.yaml';
+    // Plugins load before any URL is parsed: the environment's and the command line's (relative to the
+    // working directory), then the configuration's (relative to the file).
+    const connectors = await createConnectorRegistry({
+      plugins: [...parsePluginList(env.CDC_PLUGINS), ...(opts.plugin ?? [])],
+    });
+    const { config, secrets: values } = await loadWorkerConfig(path, env);
     for (const v of values) secrets.add(v);
+    if (config.plugins?.length) {
+      await connectors.loadPlugins(config.plugins, { baseDir: dirname(resolve(path)) });
+    }
     worker = await startWorker({
       config,
+      connectors,
       logger,
       secrets,
       ...(opts.metricsPort ? { metricsPort: opts.metricsPort } : {}),

@@ -28,7 +28,13 @@ import {
 } from '@cdc/metrics';
 import { connectPostgres } from '@cdc/postgres';
 import { Cron } from 'croner';
-import { openPipelineReplication, urlWithPassword, type PipelineReplication } from './replication-sources.js';
+import {
+  createConnectorRegistry,
+  openPipelineReplication,
+  urlWithPassword,
+  type ConnectorRegistry,
+  type PipelineReplication,
+} from '@cdc/connectors';
 import { runReconciliation, type ReconcileJobOptions, type ReconcileRunOutcome } from './reconcile-job.js';
 
 /** Options of {@link startWorker}. */
@@ -45,6 +51,11 @@ export interface WorkerOptions {
   reconcileRowsPerSecond?: number;
   /** Replaces how reconciliation opens sources (tests). */
   openSource?: ReconcileJobOptions['openSource'];
+  /**
+   * URL schemes → adapters: the built-ins plus plugins (`cdc-worker` loads `--plugin`, `CDC_PLUGINS` and
+   * the configuration's `plugins:`). Default: the built-in adapters only.
+   */
+  connectors?: ConnectorRegistry;
   /** Resolved secret values, masked in stored reconciliation errors (see {@link ReconcileJobOptions.secrets}). */
   secrets?: ReconcileJobOptions['secrets'];
 }
@@ -86,6 +97,7 @@ const DEFAULT_PORT = 9464;
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ bindings: { component: 'worker' } });
+  const connectors = options.connectors ?? (await createConnectorRegistry());
   const stop = new AbortController();
   const schedule = config.reconcile?.schedule;
   let cron: Cron | undefined;
@@ -199,6 +211,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       try {
         return await openPipelineReplication({
           pipeline,
+          connectors,
           source: { name: pipeline.source, ...config.connections[pipeline.source]! },
           target: { name: pipeline.target, ...config.connections[pipeline.target]! },
           onWarning: (message) => logger.warn({ pipeline: pipeline.name }, message),
@@ -287,7 +300,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           signal: stop.signal,
           ...(options.reconcileConcurrency ? { concurrency: options.reconcileConcurrency } : {}),
           ...(options.reconcileRowsPerSecond ? { rowsPerSecond: options.reconcileRowsPerSecond } : {}),
-          ...(options.openSource ? { openSource: options.openSource } : {}),
+          ...(options.openSource ? { openSource: options.openSource } : { connectors }),
           ...(options.secrets ? { secrets: options.secrets } : {}),
         });
         history.push(...outcomes);

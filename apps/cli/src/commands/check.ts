@@ -206,6 +206,7 @@ async function checkItem(ctx: CommandContext, report: Report, item: CheckItem): 
       passwordResolved: item.passwordResolved,
       env: ctx.env,
       redactor: ctx.redactor,
+      connectors: await ctx.connectors(),
     });
   } catch (error) {
     report.fail(`${item.role} ${item.connection}`, error);

@@ -21,7 +21,7 @@ import { withExamples } from '../help.js';
 import {
   noSlotMessage,
   openPipelineReplication,
-  sourceEngineOf,
+  sourceConnectorOf,
   type PipelineReplication,
 } from '../replication-sources.js';
 
@@ -64,14 +64,15 @@ export function selectPipelines(config: CdcConfig, name: string | undefined): Pi
   return [found];
 }
 
-/** Opens a configured pipeline's source (by its URL scheme), PostgreSQL sink and tables. */
-export function openReplication(
+/** Opens a configured pipeline's source and sink (by their URL schemes) and tables. */
+export async function openReplication(
   ctx: CommandContext,
   config: CdcConfig,
   pipeline: PipelineConfig,
 ): Promise<PipelineReplication> {
   return openPipelineReplication({
     pipeline,
+    connectors: await ctx.connectors(),
     source: { name: pipeline.source, ...config.connections[pipeline.source]! },
     target: { name: pipeline.target, ...config.connections[pipeline.target]! },
     onWarning: (message) => ctx.out.warn(message),
@@ -201,19 +202,22 @@ async function replicate(ctx: CommandContext, opts: ReplicateOptions, hooks: Rep
 /** `--drop-slot`: drops PostgreSQL sources' slots; other engines keep none, which is said, not hidden. */
 async function dropSlots(ctx: CommandContext, config: CdcConfig, pipelines: PipelineConfig[]) {
   let postgres = 0;
+  const connectors = await ctx.connectors();
   for (const pipeline of pipelines) {
-    const engine = sourceEngineOf(pipeline, {
+    const connector = sourceConnectorOf(connectors, pipeline, {
       name: pipeline.source,
       url: config.connections[pipeline.source]!.url,
     });
-    if (engine !== 'postgres') {
-      ctx.out.warn(noSlotMessage(pipeline, engine));
+    if (connector.name !== 'postgres') {
+      ctx.out.warn(noSlotMessage(pipeline, connector));
       continue;
     }
     postgres++;
     const r = await openReplication(ctx, config, pipeline);
     try {
-      const { slot, dropped } = await r.dropSlot!();
+      if (!r.dropSlot)
+        throw new CdcError('INTERNAL', `${pipeline.name}: the PostgreSQL source has no slot to drop`);
+      const { slot, dropped } = await r.dropSlot();
       ctx.out.result(
         dropped
           ? `${pipeline.name}: dropped replication slot ${slot} and its publication`

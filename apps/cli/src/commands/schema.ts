@@ -58,6 +58,7 @@ export function registerSchemaCommand(program: Command, deps: CliDeps): void {
             password: opts.password,
             env: ctx.env,
             redactor: ctx.redactor,
+            connectors: await ctx.connectors(),
           });
           try {
             let described: TableSchema;

@@ -15,7 +15,7 @@ import {
 import type { Command } from 'commander';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
-import { defaultSchemaOf, sourceEngineOf } from '../replication-sources.js';
+import { sourceConnectorOf } from '../replication-sources.js';
 import {
   configPath,
   jsonSafe,
@@ -47,10 +47,11 @@ async function snapshot(ctx: CommandContext, opts: SnapshotOptions, hooks: Repli
   try {
     for (const pipeline of selectPipelines(config, opts.pipeline)) {
       const source = config.connections[pipeline.source]!;
-      const defaultSchema = defaultSchemaOf(
-        sourceEngineOf(pipeline, { name: pipeline.source, url: source.url }),
-        source.url,
-      );
+      const connectors = await ctx.connectors();
+      const defaultSchema = sourceConnectorOf(connectors, pipeline, {
+        name: pipeline.source,
+        url: source.url,
+      }).defaultSchema?.(source.url);
       const configured = pipelineTables(pipeline);
       const tables = wanted
         ? configured.filter((t) => sameTable(t.table, wanted, defaultSchema))

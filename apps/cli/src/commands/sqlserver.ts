@@ -12,17 +12,18 @@ import {
   type CdcConfig,
   type TableId,
 } from '@cdc/core';
-import { parseSqlServerUrl, renderEnableCdcSql, type EnableCdcTable } from '@cdc/sqlserver';
+import {
+  connectSqlServer,
+  loadTedious,
+  parseSqlServerUrl,
+  renderEnableCdcSql,
+  sqlServerConnector,
+  type EnableCdcTable,
+} from '@cdc/sqlserver';
 import { type Command } from 'commander';
-import { parseConnectionUrl } from '../connect.js';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
-import {
-  connectionError,
-  describeConnection,
-  openSqlServerAdapter,
-  urlWithPassword,
-} from '../replication-sources.js';
+import { connectionError, describeConnection, urlWithPassword } from '../replication-sources.js';
 import { configPath } from './replicate.js';
 
 interface EnableCdcCliOptions {
@@ -36,8 +37,11 @@ interface EnableCdcCliOptions {
   print?: boolean;
 }
 
-const isSqlServer = (config: CdcConfig, name: string) =>
-  parseConnectionUrl(config.connections[name]!.url, `connection "${name}"`).entry.dialect === 'sqlserver';
+/** Whether a configured connection is SQL Server, by its URL's scheme (`mssql:`, `sqlserver:`). */
+const isSqlServer = (config: CdcConfig, name: string) => {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(config.connections[name]!.url)?.[1]?.toLowerCase();
+  return scheme !== undefined && sqlServerConnector.schemes.includes(scheme);
+};
 
 /**
  * The SQL Server connection and tables `enable-cdc` works on: `--connection` (else the one SQL Server
@@ -136,7 +140,10 @@ async function enableCdc(ctx: CommandContext, opts: EnableCdcCliOptions): Promis
   }
   let adapter;
   try {
-    adapter = await openSqlServerAdapter(urlWithPassword(conn.url, conn.password));
+    adapter = await connectSqlServer({
+      connection: urlWithPassword(conn.url, conn.password),
+      tedious: await loadTedious(),
+    });
   } catch (error) {
     throw connectionError(error, describeConnection({ name: connection, url: conn.url }));
   }

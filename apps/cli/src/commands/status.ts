@@ -22,12 +22,7 @@ import { formatPosition, snapshotFloors } from '@cdc/sqlserver';
 import type { Command } from 'commander';
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { withExamples } from '../help.js';
-import {
-  defaultSchemaOf,
-  sourceEngineOf,
-  urlWithPassword,
-  type SourceEngine,
-} from '../replication-sources.js';
+import { sourceConnectorOf, urlWithPassword, type SourceEngine } from '../replication-sources.js';
 import { configPath, selectPipelines } from './replicate.js';
 
 /** One table's replication status. */
@@ -116,8 +111,13 @@ export async function collectStatus(
         }
       }
       const sourceConn = config.connections[pipeline.source]!;
-      const engine = sourceEngineOf(pipeline, { name: pipeline.source, url: sourceConn.url });
-      const defaultSchema = defaultSchemaOf(engine, sourceConn.url);
+      const connectors = await ctx.connectors();
+      const connector = sourceConnectorOf(connectors, pipeline, {
+        name: pipeline.source,
+        url: sourceConn.url,
+      });
+      const engine = connector.name;
+      const defaultSchema = connector.defaultSchema?.(sourceConn.url);
       const stream = checkpoints.get('*');
       const { lsn, note } = await sourceLsn(ctx, config, pipeline, engine);
       let lagBytes: string | null = null;
