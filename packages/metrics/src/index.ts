@@ -14,7 +14,7 @@ export type {
   MetricsServerOptions,
   MetricsServer,
 } from './metrics-server.js';
-export { startMetricsServer } from './metrics-server.js';
+export { startMetricsServer, STATUS_PATH } from './metrics-server.js';
 export { REDACTED, SecretRedactor, redactText, redactValue, isSensitiveKey } from './log-redaction.js';
 export type { CorrelationIds, CreateLoggerOptions, Logger } from './logger.js';
 export { createLogger, runWithCorrelation, currentCorrelation, withCorrelation } from './logger.js';

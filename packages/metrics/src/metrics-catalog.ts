@@ -79,6 +79,42 @@ export const METRIC_CATALOG = [
     labelNames: ['table', 'action', 'outcome'],
   },
   {
+    name: 'cdc_verify_rows_total',
+    type: 'counter',
+    help: 'Rows compared by always-on verification, per pipeline, table and mode (changed: keys of committed batches; sweep: the continuous sweep).',
+    labelNames: ['pipeline', 'table', 'mode'],
+  },
+  {
+    name: 'cdc_verify_differences_total',
+    type: 'counter',
+    help: 'Differences always-on verification confirmed (after the live re-check) and stored in cdc_meta, per pipeline, table, mode and kind (missing, extra, mismatched).',
+    labelNames: ['pipeline', 'table', 'mode', 'kind'],
+  },
+  {
+    name: 'cdc_verify_sweep_progress_ratio',
+    type: 'gauge',
+    help: 'Share of the current sweep cycle of the table done (segments done / segments), 0 to 1.',
+    labelNames: ['pipeline', 'table'],
+  },
+  {
+    name: 'cdc_verify_last_complete_sweep_timestamp_seconds',
+    type: 'gauge',
+    help: "Unix time at which the table's last complete sweep started: its verified-through mark.",
+    labelNames: ['pipeline', 'table'],
+  },
+  {
+    name: 'cdc_verify_queue_depth',
+    type: 'gauge',
+    help: 'Changed keys waiting for verification, per pipeline.',
+    labelNames: ['pipeline'],
+  },
+  {
+    name: 'cdc_verify_sampled_total',
+    type: 'counter',
+    help: 'Changed keys not verified by key under pressure (a full queue samples) or not verifiable by key; the sweep covers them.',
+    labelNames: ['pipeline', 'table'],
+  },
+  {
     name: 'cdc_vault_healthy',
     type: 'gauge',
     help: '1 when the last Vault health check found Vault usable (unsealed, active or standby), else 0.',
@@ -107,6 +143,12 @@ export interface CdcMetrics {
   readonly reconcileDurationSeconds: Histogram<Labels<'cdc_reconcile_duration_seconds'>>;
   readonly reconcileLastSuccess: Gauge<Labels<'cdc_reconcile_last_success_timestamp_seconds'>>;
   readonly repairActions: Counter<Labels<'cdc_repair_actions_total'>>;
+  readonly verifyRows: Counter<Labels<'cdc_verify_rows_total'>>;
+  readonly verifyDifferences: Counter<Labels<'cdc_verify_differences_total'>>;
+  readonly verifySweepProgress: Gauge<Labels<'cdc_verify_sweep_progress_ratio'>>;
+  readonly verifyLastCompleteSweep: Gauge<Labels<'cdc_verify_last_complete_sweep_timestamp_seconds'>>;
+  readonly verifyQueueDepth: Gauge<Labels<'cdc_verify_queue_depth'>>;
+  readonly verifySampled: Counter<Labels<'cdc_verify_sampled_total'>>;
   readonly vaultHealthy: Gauge;
 }
 
@@ -168,6 +210,12 @@ export function createCdcMetrics(options: CdcMetricsOptions = {}): CdcMetrics {
     reconcileDurationSeconds: histogram('cdc_reconcile_duration_seconds'),
     reconcileLastSuccess: gauge('cdc_reconcile_last_success_timestamp_seconds'),
     repairActions: counter('cdc_repair_actions_total'),
+    verifyRows: counter('cdc_verify_rows_total'),
+    verifyDifferences: counter('cdc_verify_differences_total'),
+    verifySweepProgress: gauge('cdc_verify_sweep_progress_ratio'),
+    verifyLastCompleteSweep: gauge('cdc_verify_last_complete_sweep_timestamp_seconds'),
+    verifyQueueDepth: gauge('cdc_verify_queue_depth'),
+    verifySampled: counter('cdc_verify_sampled_total'),
     vaultHealthy: gauge('cdc_vault_healthy'),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The worker's HTTP endpoints: `/metrics` (Prometheus exposition), `/healthz` (liveness: the process
- * answers) and `/readyz` (readiness: every registered check passes, with a structured JSON report and
- * 503 when not ready). Failing to bind the port is a startup error, never a silent degradation.
+ * answers), `/readyz` (readiness: every registered check passes, with a structured JSON report and
+ * 503 when not ready) and, when given, the versioned JSON status `/api/v1/status`. Failing to bind the port is a startup error, never a silent degradation.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,9 @@ export interface ReadinessReport {
   checks: ReadinessCheckReport[];
 }
 
+/** Path of the JSON status document ({@link MetricsServerOptions.status}). */
+export const STATUS_PATH = '/api/v1/status';
+
 /** Options of {@link startMetricsServer}. */
 export interface MetricsServerOptions {
   registry: Registry;
@@ -46,6 +49,11 @@ export interface MetricsServerOptions {
   readinessChecks?: ReadinessCheck[];
   /** Per-check timeout in ms; a check that takes longer is not ready. Default 2000. */
   readinessTimeoutMs?: number;
+  /**
+   * The JSON document of `GET /api/v1/status` (a small, versioned status of the service; the worker's is
+   * described in `docs/metrics.md`). Without it the path answers 404.
+   */
+  status?: () => Promise<unknown> | unknown;
 }
 
 /** A running metrics server. */
@@ -98,7 +106,14 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       json(res, report.status === 'ready' ? 200 : 503, report);
       return;
     }
-    json(res, 404, { error: 'not found', endpoints: ['/metrics', '/healthz', '/readyz'] });
+    if (path === STATUS_PATH && options.status) {
+      json(res, 200, await options.status());
+      return;
+    }
+    json(res, 404, {
+      error: 'not found',
+      endpoints: ['/metrics', '/healthz', '/readyz', ...(options.status ? [STATUS_PATH] : [])],
+    });
   };
 
   const server: Server = createServer((req, res) => {

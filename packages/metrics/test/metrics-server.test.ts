@@ -46,6 +46,17 @@ describe('metrics server', () => {
     metrics.reconcileDurationSeconds.observe({ table: 'dbo.orders' }, 1.2);
     metrics.reconcileLastSuccess.set({ table: 'dbo.orders' }, Date.now() / 1000);
     metrics.repairActions.inc({ table: 'dbo.orders', action: 'insert', outcome: 'applied' }, 5);
+    metrics.verifyRows.inc({ pipeline: 'orders', table: 'dbo.orders', mode: 'changed' }, 500);
+    metrics.verifyDifferences.inc({
+      pipeline: 'orders',
+      table: 'dbo.orders',
+      mode: 'sweep',
+      kind: 'missing',
+    });
+    metrics.verifySweepProgress.set({ pipeline: 'orders', table: 'dbo.orders' }, 0.5);
+    metrics.verifyLastCompleteSweep.set({ pipeline: 'orders', table: 'dbo.orders' }, Date.now() / 1000);
+    metrics.verifyQueueDepth.set({ pipeline: 'orders' }, 12);
+    metrics.verifySampled.inc({ pipeline: 'orders', table: 'dbo.orders' }, 3);
     metrics.vaultHealthy.set(1);
     const server = await start({ registry: metrics.registry });
 
@@ -143,6 +154,17 @@ describe('metrics server', () => {
       }),
       expect.objectContaining({ name: 'slow', ok: false, detail: 'no answer within 2000 ms' }),
     ]);
+  });
+
+  it('serves the status document at /api/v1/status when one is given, 404 otherwise', async () => {
+    let calls = 0;
+    const server = await start({ status: async () => ({ version: 1, calls: ++calls }) });
+    const res = await fetch(`${server.url}/api/v1/status`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toEqual({ version: 1, calls: 1 });
+    const without = await start();
+    expect((await fetch(`${without.url}/api/v1/status`)).status).toBe(404);
   });
 
   it('is ready with no checks, 404s unknown paths and refuses other methods', async () => {
