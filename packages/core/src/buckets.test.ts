@@ -33,6 +33,31 @@ describe('OrderedBucketAccumulator', () => {
     expect(() => c.add(2, 'y')).toThrow(/not in key order/);
   });
 
+  it('digests UTF-8 bytes exactly as their strings, mixed, across 64 KiB drains and oversized rows', async () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 4000; i++) rows.push(`${i}|${i % 3 === 0 ? 'ключ' : 'k'}${'x'.repeat(i % 50)}`);
+    rows[1234] = `1234|${'é🚀'.repeat(40_000)}`; // 240,000 bytes: larger than the pending buffer
+    const bucketOf = (i: number) => Math.floor(i / 700);
+    const asStrings = await OrderedBucketAccumulator.create();
+    const mixed = await OrderedBucketAccumulator.create();
+    const expected = new Map<number, string>();
+    rows.forEach((row, i) => {
+      asStrings.add(bucketOf(i), row);
+      // Bytes written into one reused buffer: the accumulator must copy them.
+      const reused = Buffer.from(row, 'utf8');
+      mixed.add(bucketOf(i), i % 2 === 0 ? reused : row);
+      reused.fill(0);
+      expected.set(bucketOf(i), `${expected.get(bucketOf(i)) ?? ''}${row}\n`);
+    });
+    const want = [...expected].map(([bucket, text]) => ({
+      bucket,
+      count: rows.filter((_, i) => bucketOf(i) === bucket).length,
+      sum: md5Prefix(text),
+    }));
+    expect(asStrings.summaries()).toEqual(want);
+    expect(mixed.summaries()).toEqual(want);
+  });
+
   it('summarizes nothing when no rows were added', async () => {
     expect((await OrderedBucketAccumulator.create()).summaries()).toEqual([]);
   });

@@ -2,6 +2,7 @@
  * Client-side bucket assignment and bucket summaries, byte-for-byte what pushdown adapters compute in SQL
  * (`docs/normalization.md`). Used by the engine for sides without pushdown and by test doubles.
  */
+import { Buffer } from 'node:buffer';
 import { createMD5, type IHasher } from 'hash-wasm';
 import { canonicalText } from './canonical.js';
 import type { Bucketing, BucketSummary, HashPlan, Range } from './connector.js';
@@ -9,6 +10,9 @@ import { CdcError } from './errors.js';
 import { columnsString, combineHalfSums, keyString, word32, type RowHasher } from './hashing.js';
 import type { LogicalType } from './logical-type.js';
 import type { Key, Row, TableSchema } from './schema.js';
+
+/** Bytes of row strings an {@link OrderedBucketAccumulator} gathers before an MD5 update. */
+const PENDING_BYTES = 65_536;
 
 /** Maps a key tuple to its Murmur3 token (Scylla/Cassandra partitioner), for `token` bucketing. */
 export interface Partitioner {
@@ -168,8 +172,12 @@ export class OrderedBucketAccumulator {
   readonly #done: BucketSummary[] = [];
   #bucket: number | undefined;
   #count = 0;
-  /** Row strings of the current bucket not yet passed to MD5. */
-  #pending = '';
+  /**
+   * UTF-8 bytes of the current bucket's row strings not yet passed to MD5: one MD5 update per bucket (or
+   * per 64 KiB), since each update call costs a WASM call and a copy into its memory.
+   */
+  #pending = Buffer.allocUnsafe(PENDING_BYTES);
+  #o = 0;
 
   private constructor(md5: IHasher) {
     this.#md5 = md5;
@@ -180,8 +188,11 @@ export class OrderedBucketAccumulator {
     return new OrderedBucketAccumulator(await createMD5());
   }
 
-  /** Adds the row string `rowText` of the next row in key order, which lies in `bucket`. */
-  add(bucket: number, rowText: string): void {
+  /**
+   * Adds the next row in key order, which lies in `bucket`: its row string, or that string's UTF-8 bytes
+   * (`CanonicalRow.rowBytes`; copied, so the caller may reuse them).
+   */
+  add(bucket: number, row: string | Uint8Array): void {
     if (bucket !== this.#bucket) {
       if (this.#bucket !== undefined && bucket < this.#bucket) {
         throw new CdcError(
@@ -194,13 +205,18 @@ export class OrderedBucketAccumulator {
       this.#bucket = bucket;
       this.#md5.init();
     }
-    // One MD5 update per bucket (or per 64 KiB): each update call costs a UTF-8 encoding and a WASM call.
-    this.#pending += rowText;
-    this.#pending += '\n';
-    if (this.#pending.length > 65_536) {
-      this.#md5.update(this.#pending);
-      this.#pending = '';
+    // At most 3 UTF-8 bytes per UTF-16 code unit, plus the newline.
+    const room = (typeof row === 'string' ? row.length * 3 : row.length) + 1;
+    if (this.#o + room > this.#pending.length) {
+      this.#drain();
+      if (room > this.#pending.length) this.#pending = Buffer.allocUnsafe(room);
     }
+    if (typeof row === 'string') this.#o += this.#pending.write(row, this.#o, 'utf8');
+    else {
+      this.#pending.set(row, this.#o);
+      this.#o += row.length;
+    }
+    this.#pending[this.#o++] = 10;
     this.#count++;
   }
 
@@ -210,10 +226,14 @@ export class OrderedBucketAccumulator {
     return this.#done;
   }
 
+  #drain(): void {
+    if (this.#o > 0) this.#md5.update(this.#pending.subarray(0, this.#o));
+    this.#o = 0;
+  }
+
   #flush(): void {
     if (this.#bucket === undefined || this.#count === 0) return;
-    this.#md5.update(this.#pending);
-    this.#pending = '';
+    this.#drain();
     const hex = this.#md5.digest('hex');
     this.#done.push({ bucket: this.#bucket, count: this.#count, sum: BigInt(`0x${hex.slice(0, 16)}`) });
     this.#bucket = undefined;

@@ -44,7 +44,8 @@ export interface KeyDigest {
 interface HashedBatch {
   length: number;
   keyText(i: number): string;
-  rowText(i: number): string;
+  /** The row string, or its UTF-8 bytes when the source has them (`CanonicalRow.rowBytes`). */
+  rowData(i: number): string | Uint8Array;
   key(i: number): Key;
   /** A row holding at least the key columns (for bucket numbers). */
   keyRow(i: number): Row;
@@ -79,7 +80,10 @@ async function* hashedBatches(
       yield {
         length: rows.length,
         keyText: (i) => (rows[i] as CanonicalRow).keyText,
-        rowText: (i) => (rows[i] as CanonicalRow).rowText,
+        rowData: (i) => {
+          const row = rows[i] as CanonicalRow;
+          return row.rowBytes ?? row.rowText;
+        },
         key: (i) => (rows[i] as CanonicalRow).key,
         keyRow: (i) => {
           if (!needsKeyRow) return EMPTY_ROW;
@@ -99,7 +103,7 @@ async function* hashedBatches(
     yield {
       length: rows.length,
       keyText: (i) => keyTexts[i] as string,
-      rowText: (i) => (keyTexts[i] as string) + columnsString(rows[i] as Row, hashTable, plan),
+      rowData: (i) => (keyTexts[i] as string) + columnsString(rows[i] as Row, hashTable, plan),
       key: (i) => plan.key.map((k) => (rows[i] as Row)[k]),
       keyRow: (i) => rows[i] as Row,
     };
@@ -114,13 +118,15 @@ export async function clientBucketSummaries(
 ): Promise<BucketSummary[]> {
   const { hashTable, plan, hasher } = input;
   const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
+  // Only key-hash buckets need the key string; other bucketings take the key values.
+  const keyHashed = plan.bucketing.kind === 'key-hash';
   if (plan.bucketDigest === 'ordered') {
     const ordered = await OrderedBucketAccumulator.create();
     for await (const batch of hashedBatches(input, range, true, stats)) {
       for (let i = 0; i < batch.length; i++) {
-        const rowText = batch.rowText(i);
-        stats.bytesRead += rowText.length;
-        ordered.add(assign(batch.keyRow(i), batch.keyText(i)), rowText);
+        const row = batch.rowData(i);
+        stats.bytesRead += row.length;
+        ordered.add(assign(batch.keyRow(i), keyHashed ? batch.keyText(i) : ''), row);
       }
     }
     return ordered.summaries();
@@ -128,9 +134,9 @@ export async function clientBucketSummaries(
   const acc = new BucketAccumulator();
   for await (const batch of hashedBatches(input, range, false, stats)) {
     for (let i = 0; i < batch.length; i++) {
-      const rowText = batch.rowText(i);
-      stats.bytesRead += rowText.length;
-      acc.addBytes(assign(batch.keyRow(i), batch.keyText(i)), hasher.digestBytes(rowText));
+      const row = batch.rowData(i);
+      stats.bytesRead += row.length;
+      acc.addBytes(assign(batch.keyRow(i), keyHashed ? batch.keyText(i) : ''), hasher.digestBytes(row));
     }
   }
   return acc.summaries();
@@ -149,16 +155,21 @@ export async function clientKeyDigests(
   const { hashTable, plan, hasher } = input;
   const wanted = new Set(buckets);
   const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
+  const keyHashed = plan.bucketing.kind === 'key-hash';
   const out: KeyDigest[] = [];
   for (const range of ranges) {
     for await (const batch of hashedBatches(input, range, false, stats)) {
       for (let i = 0; i < batch.length; i++) {
-        // Key text and bucket first: only rows of the wanted buckets pay for the row string and digest.
-        const keyText = batch.keyText(i);
+        // Bucket first: only rows of the wanted buckets pay for the row string and digest.
+        const keyText = keyHashed ? batch.keyText(i) : '';
         if (!wanted.has(assign(batch.keyRow(i), keyText))) continue;
-        const rowText = batch.rowText(i);
-        stats.bytesRead += rowText.length;
-        out.push({ keyText, key: batch.key(i), hash: hasher.digest(rowText) });
+        const row = batch.rowData(i);
+        stats.bytesRead += row.length;
+        out.push({
+          keyText: keyHashed ? keyText : batch.keyText(i),
+          key: batch.key(i),
+          hash: hasher.digest(row),
+        });
       }
     }
   }

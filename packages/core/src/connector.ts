@@ -169,6 +169,13 @@ export interface CanonicalRow {
   rowText: string;
   /** The key's values as `scan` returns them (for lookups, bucket numbers and partitioners). */
   key: Key;
+  /**
+   * Optional: the UTF-8 bytes of {@link rowText}, when the source renders rows as bytes anyway. The
+   * engine then hashes these bytes and never asks for `rowText` (which such a source may decode lazily,
+   * in a getter), sparing a string and its re-encoding per row. The bytes must stay unchanged until the
+   * batch holding the row has been consumed.
+   */
+  rowBytes?: Uint8Array;
 }
 
 /** A readable table store: every source and the target implement this for reconciliation. */

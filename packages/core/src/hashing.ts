@@ -13,10 +13,13 @@ const MASK64 = (1n << 64n) - 1n;
 
 /** MD5 helpers bound to one initialised hash-wasm instance. Not shared across concurrent async work. */
 export interface RowHasher {
-  /** 32 lowercase hex digits of MD5 over the UTF-8 bytes of `text`. */
-  digest(text: string): string;
-  /** The 16 bytes of MD5 over the UTF-8 bytes of `text` (cheaper than {@link RowHasher.digest}). */
-  digestBytes(text: string): Uint8Array;
+  /** 32 lowercase hex digits of MD5 over the UTF-8 bytes of `text` (or over `text` itself, given bytes). */
+  digest(text: string | Uint8Array): string;
+  /**
+   * The 16 bytes of MD5 over the UTF-8 bytes of `text`, or over `text` itself when given bytes (cheaper
+   * than {@link RowHasher.digest}).
+   */
+  digestBytes(text: string | Uint8Array): Uint8Array;
   /** The row hash of a digest: its first 8 bytes as an unsigned 64-bit big-endian integer. */
   rowHash(digestHex: string): bigint;
   /** Key-hash bucket of a key string: first 4 bytes of MD5(key string), uint32 big-endian, mod `modulus`. */
@@ -29,12 +32,12 @@ export interface RowHasher {
  */
 export async function createRowHasher(): Promise<RowHasher> {
   const md5 = await createMD5();
-  const digest = (text: string): string => {
+  const digest = (text: string | Uint8Array): string => {
     md5.init();
     md5.update(text);
     return md5.digest('hex');
   };
-  const digestBytes = (text: string): Uint8Array => {
+  const digestBytes = (text: string | Uint8Array): Uint8Array => {
     md5.init();
     md5.update(text);
     return md5.digest('binary');

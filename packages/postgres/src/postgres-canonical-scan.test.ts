@@ -440,13 +440,40 @@ describe('CanonicalCopyDecoder: streams of rows', () => {
     expect(d.lastKeyTexts).toStrictEqual([k, n.toString()]);
   });
 
+  it('rows keep their bytes across arenas: many rows, a row larger than an arena, non-ASCII', () => {
+    const d = new CanonicalCopyDecoder(fieldDefs(oids), table, plan, [0, 1]);
+    const huge = 'é'.repeat(70_000); // 140,000 bytes: more than a 64 KiB arena
+    const rows: [string, number, string][] = [];
+    for (let r = 0; r < 3000; r++)
+      rows.push([r % 7 === 0 ? `ключ${r}` : `k${r}`, r, r === 1500 ? huge : `v${r}`]);
+    const out: CanonicalRow[] = [];
+    for (const [k, n, t] of rows) {
+      d.push(Buffer.from(`${escapeCopyText(k)}\t${n}\t${escapeCopyText(t)}\t1.5\n`, 'utf8'));
+      d.take(out, 10);
+    }
+    d.finish();
+    expect(out).toHaveLength(rows.length);
+    // Checked only now, after every row was written: earlier rows' bytes were not overwritten.
+    rows.forEach(([k, n, t], r) => {
+      const keyText = `${canonicalText(k, { kind: 'text' })}|${n}`;
+      const rowText = `${keyText}|${canonicalText(t, { kind: 'text' })}|${canonicalText(1.5, { kind: 'float64' })}`;
+      const row = out[r]!;
+      expect(Buffer.from(row.rowBytes!).toString('utf8')).toBe(rowText);
+      expect(row.rowText).toBe(rowText);
+      expect(row.keyText).toBe(keyText);
+    });
+  });
+
   it('a single int8 key is its key string; a malformed row or a cut row is an error', () => {
     const one: TableSchema = { ...table, primaryKey: ['c1'] };
     const d = new CanonicalCopyDecoder(fieldDefs(oids), one, { ...plan, key: ['c1'], columns: ['c0'] }, [1]);
     d.push(Buffer.from('a\t-5\tx\t1\n'));
     const out: CanonicalRow[] = [];
     d.take(out, 5);
-    expect(out).toStrictEqual([{ keyText: '-5', rowText: '-5|1:a', key: ['-5'] }]);
+    expect(out.map((r) => ({ keyText: r.keyText, rowText: r.rowText, key: r.key }))).toStrictEqual([
+      { keyText: '-5', rowText: '-5|1:a', key: ['-5'] },
+    ]);
+    expect(Buffer.from(out[0]!.rowBytes!).toString()).toBe('-5|1:a');
     d.push(Buffer.from('a\t1\tx\n'));
     expect(() => d.take(out, 5)).toThrow(/does not have 4 columns/);
     const cut = new CanonicalCopyDecoder(

@@ -181,6 +181,65 @@ export function shortDecimal(b: Uint8Array, s: number, e: number): number {
   return negative ? -v : v;
 }
 
+/** Bytes of a fresh row arena: rows are written one after another, and a batch's rows share arenas. */
+const ARENA_BYTES = 65_536;
+
+/**
+ * A row of a canonical COPY scan. Its row string lives as UTF-8 bytes in an arena shared with the rows
+ * around it ({@link CanonicalRow.rowBytes}, what the engine hashes); the key and row strings are decoded
+ * only when asked for (drill-downs, lookups), then kept.
+ */
+class ArenaCanonicalRow implements CanonicalRow {
+  readonly key: Key;
+  readonly rowBytes: Uint8Array;
+  readonly #arena: Buffer;
+  readonly #start: number;
+  readonly #keyEnd: number;
+  readonly #end: number;
+  /** 1: the key string is ASCII, 2: the row string is ASCII (then characters are bytes). */
+  readonly #ascii: number;
+  #keyText: string | undefined;
+  #rowText: string | undefined;
+
+  constructor(
+    arena: Buffer,
+    start: number,
+    keyEnd: number,
+    end: number,
+    ascii: number,
+    key: Key,
+    keyText: string | undefined,
+  ) {
+    this.#keyText = keyText;
+    this.#arena = arena;
+    this.#start = start;
+    this.#keyEnd = keyEnd;
+    this.#end = end;
+    this.#ascii = ascii;
+    this.key = key;
+    this.rowBytes = new Uint8Array(arena.buffer, arena.byteOffset + start, end - start);
+  }
+
+  get keyText(): string {
+    return (this.#keyText ??=
+      this.#ascii & 1
+        ? latin1(this.#arena, this.#start, this.#keyEnd)
+        : utf8(this.#arena, this.#start, this.#keyEnd));
+  }
+
+  get rowText(): string {
+    return (this.#rowText ??=
+      this.#ascii & 2
+        ? latin1(this.#arena, this.#start, this.#end)
+        : utf8(this.#arena, this.#start, this.#end));
+  }
+
+  /** Plain data, so the row prints and serializes like an object literal. */
+  toJSON(): { keyText: string; rowText: string; key: Key } {
+    return { keyText: this.keyText, rowText: this.rowText, key: this.key };
+  }
+}
+
 /**
  * A {@link CopyDecoder} of canonical rows: for each COPY line, the key string, the row string and the
  * key values of `plan` over `table` (the logical types to render, which may differ from the columns'
@@ -198,9 +257,11 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   readonly #escaped: Uint8Array;
   /** A single integer key scan returns as text (int8, oid): its value is the key string itself. */
   readonly #keyIsText: boolean;
-  /** The row string being written (UTF-8), reused from row to row. */
-  #out = Buffer.allocUnsafe(4096);
+  /** The arena the row strings are written to (UTF-8), one after another; replaced when full. */
+  #out = Buffer.allocUnsafe(ARENA_BYTES);
   #o = 0;
+  /** Where the row being written starts in {@link #out}. */
+  #rowStart = 0;
   #nonAscii = false;
   /** Unescaped bytes of an escaped text field. */
   #scratch = Buffer.allocUnsafe(4096);
@@ -323,33 +384,48 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   }
 
   #render(b: Buffer): CanonicalRow {
-    this.#o = 0;
+    const start = this.#o;
+    this.#rowStart = start;
     this.#nonAscii = false;
     const keys = this.#keys;
     for (let i = 0; i < keys.length; i++) {
       if (i > 0) this.#byte(124);
       this.#field(b, keys[i]!);
     }
-    const keyBytes = this.#o;
-    const keyNonAscii = this.#nonAscii;
+    // Offsets relative to the row: a full arena moves the row being written to a new one.
+    const keyBytes = this.#o - this.#rowStart;
+    const keyAscii = this.#nonAscii ? 0 : 1;
     const columns = this.#columns;
     for (let i = 0; i < columns.length; i++) {
       this.#byte(124);
       this.#field(b, columns[i]!);
     }
     const out = this.#out;
-    const o = this.#o;
-    const rowText = this.#nonAscii ? utf8(out, 0, o) : latin1(out, 0, o);
-    // With an ASCII key string, its characters are its bytes: a prefix of the row string.
-    const keyText =
-      keyBytes === o ? rowText : keyNonAscii ? utf8(out, 0, keyBytes) : rowText.slice(0, keyBytes);
+    const rowStart = this.#rowStart;
+    const keyEnd = rowStart + keyBytes;
     let key: Key;
-    if (this.#keyIsText) key = [keyText === NULL_MARKER ? null : keyText];
-    else {
-      key = new Array<unknown>(keys.length);
-      for (let i = 0; i < keys.length; i++) key[i] = this.#keyValue(b, keys[i]!);
-    }
-    return { keyText, rowText, key };
+    let keyText: string | undefined;
+    if (this.#keyIsText) {
+      // A single integer key scan returns as text: its value is the key string itself.
+      keyText = keyAscii ? latin1(out, rowStart, keyEnd) : utf8(out, rowStart, keyEnd);
+      key = [keyText === NULL_MARKER ? null : keyText];
+    } else key = this.#keyValues(b);
+    return new ArenaCanonicalRow(
+      out,
+      rowStart,
+      keyEnd,
+      this.#o,
+      keyAscii | (this.#nonAscii ? 0 : 2),
+      key,
+      keyText,
+    );
+  }
+
+  #keyValues(b: Buffer): Key {
+    const keys = this.#keys;
+    const key = new Array<unknown>(keys.length);
+    for (let i = 0; i < keys.length; i++) key[i] = this.#keyValue(b, keys[i]!);
+    return key;
   }
 
   #keyValue(b: Buffer, spec: FieldPlan): unknown {
@@ -377,9 +453,13 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   /** Room for `n` more bytes in the output. */
   #reserve(n: number): Buffer {
     if (this.#o + n > this.#out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#out.length * 2, this.#o + n));
-      this.#out.copy(grown, 0, 0, this.#o);
-      this.#out = grown;
+      // Earlier rows keep the full arena; the row being written moves to a new one.
+      const written = this.#o - this.#rowStart;
+      const fresh = Buffer.allocUnsafe(Math.max(ARENA_BYTES, 2 * (written + n)));
+      this.#out.copy(fresh, 0, this.#rowStart, this.#o);
+      this.#out = fresh;
+      this.#rowStart = 0;
+      this.#o = written;
     }
     return this.#out;
   }
@@ -392,10 +472,12 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
     const f = spec.field;
     const s = this.#starts[f]!;
     const e = this.#ends[f]!;
-    const at = this.#o;
+    // Relative to the row: writing may move the row to a new arena (#reserve).
+    const rel = this.#o - this.#rowStart;
     if (this.#escaped[f] !== 0 && e - s === 2 && b[s + 1] === 78) {
       // `\N`: the only escaped spelling of a field that is not text or bytea is NULL.
       const out = this.#reserve(2);
+      const at = this.#o;
       out[at] = 92;
       out[at + 1] = 78;
       this.#o = at + 2;
@@ -442,7 +524,7 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
     if (done) return;
     // Anything else (or a spelling the fast path does not know): what canonicalText makes of scan's value.
     this.genericFields++;
-    this.#o = at;
+    this.#o = this.#rowStart + rel;
     const text = this.#rawText(b, f);
     this.#string(text === null ? NULL_MARKER : canonicalText(spec.parse(text), spec.type, spec.options));
   }
