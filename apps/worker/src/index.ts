@@ -29,3 +29,7 @@ export type {
 } from '@cdc/connectors';
 export type { Clock } from './rate-limit.js';
 export { RowRateLimiter, throttleSource } from './rate-limit.js';
+export type { WorkerStatus, WorkerPipelineStatus } from './worker-status.js';
+export { WORKER_STATUS_VERSION, workerStatus } from './worker-status.js';
+export type { PipelineVerificationOptions } from './worker-verification.js';
+export { PipelineVerification } from './worker-verification.js';

@@ -1,6 +1,6 @@
 /**
- * The worker service: every embedded pipeline of the configuration, the scheduled reconciliation
- * (croner), and `/healthz` `/readyz` `/metrics`. `stop()` drains: pipelines finish the batch being
+ * The worker service: every embedded pipeline of the configuration with its always-on verification,
+ * the scheduled reconciliation (croner), and `/healthz` `/readyz` `/metrics` `/api/v1/status`. `stop()` drains: pipelines finish the batch being
  * committed, no new reconciliation starts, a running one is cancelled and recorded, then the server closes.
  */
 import {
@@ -15,6 +15,7 @@ import {
   formatTableId,
   runPipeline,
   type CdcConfig,
+  type ChangeSink,
   type PipelineConfig,
   type PipelineEvent,
 } from '@cdc/core';
@@ -36,6 +37,8 @@ import {
   type PipelineReplication,
 } from '@cdc/connectors';
 import { runReconciliation, type ReconcileJobOptions, type ReconcileRunOutcome } from './reconcile-job.js';
+import { PipelineVerification } from './worker-verification.js';
+import { workerStatus, type WorkerStatus } from './worker-status.js';
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -58,6 +61,11 @@ export interface WorkerOptions {
   connectors?: ConnectorRegistry;
   /** Resolved secret values, masked in stored reconciliation errors (see {@link ReconcileJobOptions.secrets}). */
   secrets?: ReconcileJobOptions['secrets'];
+  /**
+   * TEST HOOK: wraps each pipeline's sink below verification (tests inject faults, e.g. a change the
+   * sink drops, and check that verification finds it). Never set in production.
+   */
+  wrapSink?: (sink: ChangeSink, pipeline: string) => ChangeSink;
 }
 
 /** State of one pipeline as `/readyz` and logs see it. */
@@ -76,6 +84,8 @@ export interface Worker {
   reconcileNow(): Promise<ReconcileRunOutcome[] | undefined>;
   /** Outcomes of finished reconciliation runs, most recent last. */
   readonly reconcileHistory: readonly ReconcileRunOutcome[];
+  /** The status document of `GET /api/v1/status` (pipelines and their verification). */
+  status(): WorkerStatus;
   /** Drains and stops. Idempotent. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped. */
@@ -121,11 +131,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const pipelines = options.pipelines === false ? [] : embeddedPipelines(config);
   for (const p of pipelines) states.set(p.name, { state: 'starting' });
 
+  const verifications = new Map<string, PipelineVerification>();
+  const status = () => workerStatus(states, (name) => verifications.get(name)?.status());
   const targets = [...new Set(pipelines.map((p) => p.target))];
   const server: MetricsServer = await startMetricsServer({
     registry: metrics.registry,
     port: options.metricsPort ?? config.metrics?.port ?? DEFAULT_PORT,
     ...(config.metrics?.host ? { host: config.metrics.host } : {}),
+    status,
     readinessChecks: [
       {
         name: 'pipelines',
@@ -170,6 +183,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       }
     }, 5_000);
     heartbeat.unref();
+    const verification = new PipelineVerification({
+      config,
+      pipeline,
+      openSource: (url) => connectors.openScanSource(url, { applicationName: `cdc-verify:${pipeline.name}` }),
+      urlWithPassword,
+      metrics,
+      logger,
+    });
+    verifications.set(pipeline.name, verification);
     try {
       const replication = await openWithRetry(pipeline);
       if (!replication) {
@@ -177,18 +199,23 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         return;
       }
       try {
+        const sink = options.wrapSink ? options.wrapSink(replication.sink, pipeline.name) : replication.sink;
         const result = await runPipeline({
           ...pipelineRunOptions(pipeline),
           source: replication.source,
-          sink: replication.sink,
+          sink: verification.sink(sink),
           signal: stop.signal,
-          onEvent: (event) => onPipelineEvent(pipeline.name, event),
+          onEvent: (event) => {
+            onPipelineEvent(pipeline.name, event);
+            verification.onPipelineEvent(event);
+          },
           resnapshotCommand: (t) =>
             `cdc snapshot --config <file> --pipeline ${pipeline.name} --table ${formatTableId(t)}`,
         });
         states.set(pipeline.name, { state: 'stopped' });
         logger.info({ pipeline: pipeline.name, events: result.events }, 'pipeline stopped');
       } finally {
+        await verification.stop();
         await replication.close();
       }
     } catch (error) {
@@ -197,6 +224,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       logger.error({ pipeline: pipeline.name, error: message }, 'pipeline failed');
     } finally {
       clearInterval(heartbeat);
+      await verification.stop();
     }
   }
 
@@ -338,6 +366,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     nextReconcile: () => cron?.nextRun() ?? null,
     reconcileNow: reconcile,
     reconcileHistory: history,
+    status,
     stop() {
       stopping ??= (async () => {
         logger.info('worker draining');

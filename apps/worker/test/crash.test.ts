@@ -1,20 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { diffTables } from '@cdc/core';
 import { connectPostgres } from '@cdc/postgres';
-import {
-  createTestDatabase,
-  freePort,
-  startEmbeddedPostgres,
-  useTestDatabase,
-  type TestDatabase,
-} from '@cdc/testkit';
-import { build } from 'esbuild';
+import { createTestDatabase, startEmbeddedPostgres, useTestDatabase, type TestDatabase } from '@cdc/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkerBundle, exited, startWorkerProcess } from './worker-bundle.js';
 
 // The crash test of issue 7: the real worker binary replicates a real PostgreSQL source while a write
 // workload runs (inserts, updates, deletes in multi-statement transactions); it is killed with SIGKILL
@@ -28,32 +21,7 @@ const children = new Set<ChildProcess>();
 beforeAll(async () => {
   dst = await createTestDatabase('cdc_crash_dst');
   dir = await mkdtemp(join(tmpdir(), 'cdc-crash-'));
-  // Bundle the worker's entry from source (workspace packages via @cdc/source) next to node_modules,
-  // so third-party imports resolve as in an installed worker.
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const outdir = join(here, '..', 'node_modules', '.cache', 'cdc-crash-test');
-  await mkdir(outdir, { recursive: true });
-  bundle = join(outdir, `cdc-worker-${process.pid}.mjs`);
-  await build({
-    entryPoints: [join(here, '..', 'src', 'bin.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@cdc/source'],
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'external-third-party',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@cdc/') ? undefined : { path: args.path, external: true },
-          );
-        },
-      },
-    ],
-  });
+  bundle = await buildWorkerBundle('cdc-crash-test');
   await src().query(
     'CREATE TABLE ledger (id bigint PRIMARY KEY, account int NOT NULL, amount numeric(12,2), memo text, version int NOT NULL DEFAULT 0)',
   );
@@ -74,23 +42,8 @@ afterAll(async () => {
 });
 
 async function startReplicator(config: string): Promise<ChildProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [bundle, '--config', config, '--metrics-port', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, CDC_LOG_LEVEL: 'warn' },
-  });
-  child.stderr?.resume();
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
+  return (await startWorkerProcess(bundle, config, children)).child;
 }
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) =>
-    child.exitCode !== null || child.signalCode !== null
-      ? resolve(child.exitCode)
-      : child.once('exit', (code) => resolve(code)),
-  );
 
 /** Random multi-statement transactions, a few hundred a second, until `stop` is set. */
 async function workload(url: string, stop: { done: boolean }, firstId: number): Promise<number> {

@@ -202,12 +202,18 @@ export class PostgresVerificationStore implements VerificationStore {
     mode: VerifyMode;
     result: DiffResult;
     durationMs: number;
+    cycle?: number;
   }): Promise<string> {
     const { result } = record;
     const runId = await this.#results.startRun({
       kind: 'verify',
       ...(this.#targetLabel ? { target: this.#targetLabel } : {}),
-      options: { pipeline: record.pipeline, mode: record.mode, tables: [formatTableId(result.source)] },
+      options: {
+        pipeline: record.pipeline,
+        mode: record.mode,
+        ...(record.cycle !== undefined ? { cycle: record.cycle } : {}),
+        tables: [formatTableId(result.source)],
+      },
     });
     await recordDiffResult(this.#results, runId, result, record.durationMs);
     await this.#results.finishRun(runId, {

@@ -62,6 +62,8 @@ export interface VerificationStore {
     mode: VerifyMode;
     result: DiffResult;
     durationMs: number;
+    /** The sweep cycle that found them (sweep mode). */
+    cycle?: number;
   }): Promise<string>;
   /** Applies the guarded repair of `result` to the target and audits it under `runId` (`verify.repair: apply`). */
   repair?(
@@ -625,6 +627,7 @@ class Verifier implements PipelineVerifier {
       mode,
       result,
       durationMs: Math.round(performance.now() - started),
+      ...(mode === 'sweep' && t.sweep.state ? { cycle: t.sweep.state.cycle } : {}),
     });
     if (mode === 'changed') {
       t.changed.differences += kept.length;
