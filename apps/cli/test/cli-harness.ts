@@ -22,13 +22,25 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `cdc …args` with a clean environment (PG…, CDC_… and color variables of the caller are dropped). */
-export function cdc(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliRun> {
+/**
+ * Runs `cdc …args` with a clean environment (PG…, CDC_… and color variables of the caller are dropped),
+ * in `cwd` (default: this process's working directory).
+ */
+export function cdc(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+  cwd?: string,
+): Promise<CliRun> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(PG|CDC_|MSSQL_|NO_COLOR|FORCE_COLOR)/.test(k)),
   ) as Record<string, string>;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binary, ...args], { env: { ...base, ...env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [binary, ...args], {
+      env: { ...base, ...env },
+      stdio: 'pipe',
+      ...(cwd ? { cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
