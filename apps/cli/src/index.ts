@@ -4,6 +4,7 @@
  * (0 in sync, 1 differences found, 2 error).
  * @packageDocumentation
  */
+import { loadConfigFile } from '@cdc/core';
 import { Command, CommanderError } from 'commander';
 import { registerCheckCommand } from './commands/check.js';
 import { registerConfigCommand } from './commands/config.js';
@@ -58,7 +59,9 @@ export type RegisterCommand = (program: Command, deps: CliDeps) => void;
 const contributedCommands: RegisterCommand[] = [
   (program, deps) =>
     registerConnectorsCommand(program, {
-      loadConfig: deps.loadConfig,
+      // Validated and ${ENV}-interpolated, secret references left as written: connection passwords reach
+      // Kafka Connect as config-provider references (env:, file:, vault:), never as values.
+      loadConfig: (path) => loadConfigFile(path, { env: deps.env }),
       stdout: (text) => void deps.stdout.write(text),
       stderr: (text) => void deps.stderr.write(text),
       setExitCode: deps.setExitCode,

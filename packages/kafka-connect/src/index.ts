@@ -34,6 +34,8 @@ export type {
   KafkaConnectConfig,
 } from './kafka-connect-config.js';
 export { renderSecret, containsConfigProviderReference } from './connector-secrets.js';
+export type { ConnectionEntry } from './connection-endpoints.js';
+export { connectionSecret, expandConnectionReferences } from './connection-endpoints.js';
 export type { ConnectorDefinition, TableMapping } from './connector-definition.js';
 export { CONNECTOR_CLASSES, MASK, converterProperties, topicPrefixOf } from './connector-definition.js';
 export {

@@ -3,7 +3,8 @@
  * Self-contained zod schemas so the global config schema in @cdc/core can embed them unchanged.
  */
 import { z } from 'zod';
-import { CdcError } from '@cdc/core';
+import { CdcError, isCdcError } from '@cdc/core';
+import { expandConnectionReferences, type ConnectionEntry } from './connection-endpoints.js';
 
 const CONFIG_PROVIDERS = ['vault', 'file', 'dir', 'env'] as const;
 
@@ -247,9 +248,25 @@ function formatIssues(error: z.ZodError, prefix: string): string {
     .join('\n');
 }
 
+/** The `connections:` entries of a configuration object (those with a string `url`). */
+function connectionsOf(input: unknown): Record<string, ConnectionEntry> {
+  const raw = (input as { connections?: unknown }).connections;
+  if (typeof raw !== 'object' || raw === null) return {};
+  const out: Record<string, ConnectionEntry> = {};
+  for (const [name, c] of Object.entries(raw)) {
+    const { url, password } = (c ?? {}) as { url?: unknown; password?: unknown };
+    if (typeof url === 'string') {
+      out[name] = { url, ...(typeof password === 'string' ? { password } : {}) };
+    }
+  }
+  return out;
+}
+
 /**
  * Validates a configuration object (as loaded from YAML) and returns its Kafka settings and the
- * pipelines with `mode: kafka-connect`. Throws `CONFIG_INVALID` listing every bad path.
+ * pipelines with `mode: kafka-connect`. A pipeline's `source`/`target` may name `connections:` entries
+ * (see {@link expandConnectionReferences}) or be inline objects. Throws `CONFIG_INVALID` listing every
+ * bad path.
  */
 export function parseKafkaConnectConfig(input: unknown, where = 'config'): KafkaConnectConfig {
   const top = kafkaConnectConfigSchema.safeParse(input);
@@ -276,8 +293,16 @@ export function parseKafkaConnectConfig(input: unknown, where = 'config'): Kafka
     ) {
       continue;
     }
-    const candidate =
-      key && (value as { name?: unknown }).name === undefined ? { ...value, name: key } : value;
+    let candidate = (
+      key && (value as { name?: unknown }).name === undefined ? { ...value, name: key } : value
+    ) as Record<string, unknown>;
+    try {
+      candidate = expandConnectionReferences(candidate, connectionsOf(input), path);
+    } catch (error) {
+      if (!isCdcError(error)) throw error;
+      problems.push(`  ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+      continue;
+    }
     const parsed = kafkaConnectPipelineSchema.safeParse(candidate);
     if (parsed.success) pipelines.push(parsed.data);
     else problems.push(formatIssues(parsed.error, path));
