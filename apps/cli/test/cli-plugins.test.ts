@@ -102,6 +102,9 @@ describe('cdc plugins', () => {
     expect(lines).toContainEqual(
       expect.stringMatching(/^cassandra:\/\/\s+scylla\s+@cdc\/scylla\s+built-in\s+scan, change-source$/),
     );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^mariadb:\/\/\s+mysql\s+@cdc\/mysql\s+built-in\s+scan, hash-pushdown$/),
+    );
   });
 
   it('--format json includes plugins from CDC_PLUGINS and --plugin, marked with their specifier', async () => {
