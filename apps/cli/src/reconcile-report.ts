@@ -19,6 +19,8 @@ export interface ReportTable {
 /** One reconciliation run. */
 export interface ReportRun {
   id: string;
+  /** `verify` for differences found by always-on verification; absent for reconciliation runs. */
+  kind?: 'verify';
   startedAt: Date;
   finishedAt?: Date;
   status: string;
@@ -39,7 +41,8 @@ const escapeHtml = (s: string) =>
 
 /** Text table of the selected run. */
 export function renderRunText(run: ReportRun): string {
-  const lines = [`run ${run.id}  ${run.startedAt.toISOString()}  ${run.status}`];
+  const label = run.kind === 'verify' ? ' (verification)' : '';
+  const lines = [`run ${run.id}${label}  ${run.startedAt.toISOString()}  ${run.status}`];
   const width = Math.max(5, ...run.tables.map((t) => t.table.length));
   lines.push(`${'table'.padEnd(width)}  status       source     target    missing    extra  mismatched`);
   for (const t of run.tables) {
@@ -59,7 +62,7 @@ export function renderRunMarkdown(run: ReportRun): string {
       `| \`${t.table}\` | ${t.status} | ${t.sourceCount ?? ''} | ${t.targetCount ?? ''} | ${t.missing} | ${t.extra} | ${t.mismatched} |`,
   );
   return [
-    `## Reconciliation run ${run.id}`,
+    `## ${run.kind === 'verify' ? 'Verification' : 'Reconciliation'} run ${run.id}`,
     '',
     `Started ${run.startedAt.toISOString()}, status **${run.status}**.`,
     '',

@@ -91,6 +91,7 @@ export function toReportRun(run: RunRecord & { tables?: RunDetail['tables'] }): 
   };
   return {
     id: run.id,
+    ...(run.kind === 'verify' ? { kind: 'verify' as const } : {}),
     startedAt: run.startedAt,
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
     status: run.status,

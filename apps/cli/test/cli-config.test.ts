@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { diffTables, encodeSegments } from '@cdc/core';
+import { connectPostgres, PostgresVerificationStore } from '@cdc/postgres';
 import { useTestDatabase } from '@cdc/testkit';
 import { buildCli, cdc, withPassword } from './cli-harness.js';
 
@@ -155,6 +157,67 @@ describe('configured commands (built binary, real PostgreSQL)', () => {
     );
     expect(missingRun.code).toBe(2);
     expect(missingRun.stderr).toMatch(/run 999999 not found/);
+  });
+
+  it('always-on verification findings: report shows the run, repair --run repairs it, status shows the mark', async () => {
+    await seed(true);
+    // What the worker's verifier stores (@cdc/worker tests run it for real): a sweep finding and the mark.
+    const adapter = connectPostgres({ url: db().url });
+    let runId: string;
+    try {
+      const store = await PostgresVerificationStore.open(adapter);
+      const [s, t] = await Promise.all([
+        adapter.introspect({ schema: 'src', name: 'customers' }),
+        adapter.introspect({ schema: 'tgt', name: 'customers' }),
+      ]);
+      const result = await diffTables({
+        source: { source: adapter, table: s },
+        target: { source: adapter, table: t },
+        keys: [[3], [4], [5], [99]],
+      });
+      runId = await store.recordDifferences({
+        pipeline: 'shop',
+        mode: 'sweep',
+        result,
+        durationMs: 5,
+        cycle: 2,
+      });
+      const started = new Date('2026-01-01T00:00:00.000Z');
+      await store.saveSweep('shop', 'src.customers', 'tgt.customers', {
+        cycle: 2,
+        cycleStartedAt: started,
+        segments: encodeSegments([undefined, undefined]),
+        nextSegment: 1,
+        rows: 25,
+        differences: 3,
+        lastCompleteStartedAt: started,
+        lastCompleteFinishedAt: new Date('2026-01-01T00:10:00.000Z'),
+      });
+    } finally {
+      await adapter.close();
+    }
+    const report = await cdc(['reconcile', 'report', '--config', config], env);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(new RegExp(`^run ${runId} \\(verification\\) .* differences`, 'm'));
+    expect(report.stdout).toMatch(/src\.customers\s+differences\s+\d+\s+\d+\s+1\s+1\s+1/);
+    const applied = await cdc(
+      ['repair', '--config', config, '--run', runId, '--table', 'src.customers', '--apply', '--yes'],
+      env,
+    );
+    expect(applied.stdout).toMatch(/repair applied: 3 row\(s\) changed, 0 skipped/);
+    expect((await cdc(['diff', '--config', config, '--table', 'src.customers'], env)).code).toBe(0);
+    const status = await cdc(['status', '--config', config, '--format', 'json'], env);
+    expect(status.code).toBe(0);
+    const rows = JSON.parse(status.stdout) as { table: string; verification: unknown }[];
+    expect(rows.find((r) => r.table === 'src.customers')?.verification).toMatchObject({
+      verifiedThrough: '2026-01-01T00:00:00.000Z',
+      sweep: { cycle: 2, segmentsDone: 1, segmentsTotal: 2 },
+      differences: '3',
+    });
+    expect(rows.find((r) => r.table === 'src.items')?.verification).toBeNull();
+    const text = await cdc(['status', '--config', config], env);
+    expect(text.stdout).toMatch(/verified through/);
+    expect(text.stdout).toContain('2026-01-01T00:00:00.000Z (sweep 1/2, 3 difference(s))');
   });
 
   it('schema map shows the mapping and the DDL', async () => {

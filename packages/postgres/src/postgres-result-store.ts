@@ -154,7 +154,8 @@ export interface ResultStore {
   recordTableResult(runId: string, result: TableResultInput): Promise<string>;
   recordDifferences(tableResultId: string, samples: DifferenceSample[]): Promise<void>;
   recordRepair(repair: RepairRecordInput): Promise<string>;
-  listRuns(options?: { limit?: number; kind?: string }): Promise<RunRecord[]>;
+  /** Most recent runs first; `kind` keeps runs of that kind (or of any of those kinds). */
+  listRuns(options?: { limit?: number; kind?: string | readonly string[] }): Promise<RunRecord[]>;
   getRun(id: string): Promise<RunDetail | undefined>;
 }
 
@@ -374,13 +375,14 @@ export class PostgresResultStore implements ResultStore {
     return String(row.id);
   }
 
-  async listRuns(options: { limit?: number; kind?: string } = {}): Promise<RunRecord[]> {
+  async listRuns(options: { limit?: number; kind?: string | readonly string[] } = {}): Promise<RunRecord[]> {
     let q = this.#db
       .selectFrom('runs')
       .selectAll()
       .orderBy('id', 'desc')
       .limit(options.limit ?? 50);
-    if (options.kind) q = q.where('kind', '=', options.kind);
+    if (typeof options.kind === 'string') q = q.where('kind', '=', options.kind);
+    else if (options.kind) q = q.where('kind', 'in', [...options.kind]);
     return (await q.execute()).map(toRun);
   }
 

@@ -86,6 +86,8 @@ describe('PostgresResultStore', () => {
     const runs = await store.listRuns();
     expect(runs.map((r) => r.id)).toEqual([other, runId]);
     expect((await store.listRuns({ kind: 'diff' })).map((r) => r.id)).toEqual([runId]);
+    expect((await store.listRuns({ kind: ['verify', 'diff'] })).map((r) => r.id)).toEqual([runId]);
+    expect(await store.listRuns({ kind: ['verify'] })).toEqual([]);
     const run = await store.getRun(runId);
     expect(run).toMatchObject({
       kind: 'diff',

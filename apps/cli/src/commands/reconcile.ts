@@ -207,7 +207,8 @@ async function runReport(ctx: CommandContext, opts: ReportOptions): Promise<numb
   const name = historyConnection(config, opts.connection);
   return withResultStore(ctx, config, name, async (store, conn) => {
     const limit = Number(opts.limit) || 30;
-    const runs = await store.listRuns({ limit, kind: 'reconcile' });
+    // Differences found by the worker's always-on verification are runs too (kind `verify`).
+    const runs = await store.listRuns({ limit, kind: ['reconcile', 'verify'] });
     const selectedId = opts.run ?? runs[0]?.id;
     if (!selectedId)
       throw new CdcError('INVALID_ARGUMENT', `no reconciliation runs stored in ${conn.display}`, {
@@ -278,7 +279,9 @@ export function registerReconcileCommand(program: Command, deps: CliDeps): void 
 
   const report = reconcile
     .command('report')
-    .description('Show a stored run (default: the latest) and the drift over past runs')
+    .description(
+      'Show a stored run (default: the latest; reconciliation or always-on verification) and the drift over past runs',
+    )
     .option('-c, --config <file>', 'configuration file (default $CDC_CONFIG)')
     .option('--connection <name>', "connection holding cdc_meta (default: the pipelines' target)")
     .option('--run <id>', 'run id (default: the latest)')

@@ -1,6 +1,7 @@
 /**
  * `cdc status`: per replicated table, where replication stands — snapshot state, position, lag behind
- * the source, when a batch was last applied, the last reconciliation result and dead letters — read
+ * the source, when a batch was last applied, the last reconciliation result, the always-on verification
+ * mark (verified through) and dead letters — read
  * from the target's `cdc_meta` and, for PostgreSQL sources, the source's replication slot (SQL Server and
  * ScyllaDB sources are not contacted: positions come from the target alone).
  */
@@ -44,8 +45,26 @@ export interface TableStatus {
     error: string | null;
   } | null;
   deadLetters: number;
+  /** Always-on verification, as the worker stored it (null: never verified). */
+  verification: TableVerification | null;
   /** Why part of the status could not be read (e.g. the source is unreachable). */
   notes: string[];
+}
+
+/** A table's always-on verification, from `cdc_meta.verification` (`docs/verification.md`). */
+export interface TableVerification {
+  /** Start of the last complete sweep: every row present then and unchanged since was found equal. */
+  verifiedThrough: string | null;
+  lastCompleteSweepFinishedAt: string | null;
+  /** The running sweep: its cycle and segments done of all. */
+  sweep: { cycle: number; segmentsDone: number; segmentsTotal: number };
+  /** Changes committed before this were verified by key (as of `updatedAt`). */
+  changedVerifiedThrough: string | null;
+  /** Seconds between `changedVerifiedThrough` and `updatedAt`: how far changed-key verification was behind. */
+  changedLagSeconds: number | null;
+  /** Differences verification confirmed (changed keys and sweep). */
+  differences: string;
+  updatedAt: string;
 }
 
 interface StatusOptions {
@@ -130,6 +149,7 @@ export async function collectStatus(
         }
       }
       const positions = new Map([...checkpoints].map(([k, v]) => [k, v.position]));
+      const verifications = hasMeta ? await verificationOf(target, pipeline.name) : new Map();
       for (const t of pipelineTables(pipeline)) {
         const sourceId: TableId = {
           ...((t.table.schema ?? defaultSchema) ? { schema: t.table.schema ?? defaultSchema } : {}),
@@ -151,6 +171,7 @@ export async function collectStatus(
           lastAppliedAt: streamed?.updated ?? null,
           lastReconcile: null,
           deadLetters: 0,
+          verification: null,
           notes: note ? [note] : [],
         };
         if (!hasMeta) status.notes.push('the target has no cdc_meta schema yet (nothing replicated)');
@@ -177,6 +198,7 @@ export async function collectStatus(
               ORDER BY tr.id DESC LIMIT 1`,
             [targetId.name, targetId.schema ?? 'public'],
           );
+          status.verification = verifications.get(formatTableId(t.table)) ?? null;
           if (rec) {
             const differs = Number(rec.missing) + Number(rec.extra) + Number(rec.mismatched) > 0;
             status.lastReconcile = {
@@ -197,6 +219,54 @@ export async function collectStatus(
     }
   }
   return out;
+}
+
+/** The stored verification marks of a pipeline's tables, by source table as configured. */
+async function verificationOf(
+  target: PostgresAdapter,
+  pipeline: string,
+): Promise<Map<string, TableVerification>> {
+  const [present] = await target.query<{ present: boolean }>(
+    "SELECT to_regclass('cdc_meta.verification') IS NOT NULL AS present",
+  );
+  if (!present?.present) return new Map();
+  const rows = await target.query<{
+    source_table: string;
+    cycle: number;
+    next_segment: number;
+    segments: number;
+    last_complete_started_at: Date | null;
+    last_complete_finished_at: Date | null;
+    changed_verified_through: Date | null;
+    differences: string;
+    updated_at: Date;
+  }>(
+    `SELECT source_table, cycle, next_segment, coalesce(jsonb_array_length(segments), 0) AS segments,
+            last_complete_started_at, last_complete_finished_at, changed_verified_through,
+            (sweep_differences + changed_differences)::text AS differences, updated_at
+       FROM cdc_meta.verification WHERE pipeline = $1`,
+    [pipeline],
+  );
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return new Map(
+    rows.map((r) => [
+      r.source_table,
+      {
+        verifiedThrough: iso(r.last_complete_started_at),
+        lastCompleteSweepFinishedAt: iso(r.last_complete_finished_at),
+        sweep: { cycle: r.cycle, segmentsDone: r.next_segment, segmentsTotal: Number(r.segments) },
+        changedVerifiedThrough: iso(r.changed_verified_through),
+        changedLagSeconds: r.changed_verified_through
+          ? Math.max(
+              0,
+              (new Date(r.updated_at).getTime() - new Date(r.changed_verified_through).getTime()) / 1000,
+            )
+          : null,
+        differences: r.differences,
+        updatedAt: new Date(r.updated_at).toISOString(),
+      },
+    ]),
+  );
 }
 
 /**
@@ -258,6 +328,7 @@ function renderText(rows: TableStatus[]): string {
     'lag',
     'last applied',
     'last reconcile',
+    'verified through',
     'dead letters',
   ];
   const lines = rows.map((r) => [
@@ -268,6 +339,7 @@ function renderText(rows: TableStatus[]): string {
     r.lagBytes === null ? '-' : `${r.lagBytes} B`,
     r.lastAppliedAt ?? '-',
     r.lastReconcile ? `${r.lastReconcile.status} (${r.lastReconcile.at})` : '-',
+    verifiedText(r.verification),
     String(r.deadLetters),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -280,12 +352,20 @@ function renderText(rows: TableStatus[]): string {
   return [fmt(header), ...lines.map(fmt), ...[...new Set(notes)]].join('\n');
 }
 
+/** `2025-03-01T09:12:00.000Z (sweep 3/20, 0 differences)`, or `-` when never verified. */
+function verifiedText(v: TableVerification | null): string {
+  if (!v) return '-';
+  const sweep =
+    v.sweep.segmentsTotal > 0 ? `sweep ${v.sweep.segmentsDone}/${v.sweep.segmentsTotal}` : 'no sweep yet';
+  return `${v.verifiedThrough ?? 'not yet'} (${sweep}, ${v.differences} difference(s))`;
+}
+
 /** Registers `cdc status`. */
 export function registerStatusCommand(program: Command, deps: CliDeps): void {
   const command = program
     .command('status')
     .description(
-      'Show replication status per table: position, lag, last applied, last reconcile, dead letters',
+      'Show replication status per table: position, lag, last applied, last reconcile, verified through, dead letters',
     )
     .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG)')
     .option('-p, --pipeline <name>', 'only this pipeline')
