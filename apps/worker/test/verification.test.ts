@@ -36,13 +36,14 @@ const logger = createLogger({
 beforeAll(async () => {
   dst = await createTestDatabase('cdc_verify_dst');
   dir = await mkdtemp(join(tmpdir(), 'cdc-verify-'));
-  for (const t of ['hot', 'cold', 'dropped', 'killed']) {
+  for (const t of ['hot', 'cold', 'dropped', 'killed', 'healed']) {
     await src().query(`CREATE TABLE ${t} (id int PRIMARY KEY, balance int NOT NULL, memo text)`);
   }
   await src().query("INSERT INTO hot SELECT g, g, 'm' || g FROM generate_series(1, 500) g");
   await src().query("INSERT INTO cold SELECT g, g, 'm' || g FROM generate_series(1, 1000) g");
   await src().query("INSERT INTO dropped SELECT g, g, 'm' || g FROM generate_series(1, 200) g");
   await src().query("INSERT INTO killed SELECT g, g, 'm' || g FROM generate_series(1, 2000) g");
+  await src().query("INSERT INTO healed SELECT g, g, 'm' || g FROM generate_series(1, 300) g");
 }, 120_000);
 
 afterAll(async () => {
@@ -256,6 +257,50 @@ describe('always-on verification (real PostgreSQL)', () => {
       expect(
         await dst.query('SELECT balance FROM public.dropped WHERE id IN (98, 99, 100) ORDER BY id'),
       ).toEqual([{ balance: -1 }, { balance: 99 }, { balance: -1 }]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('verify.repair: apply repairs persistent differences with the guarded repair, audited in cdc_meta.repairs', async () => {
+    const worker = await startIn('healed', [
+      '  - name: healed',
+      '    source: src',
+      '    target: dst',
+      '    tables: [public.healed]',
+      '    verify: { repair: apply, sweep: { rowsPerSecond: 1000, minIntervalSeconds: 0 } }',
+    ]);
+    try {
+      await until(
+        'a complete sweep',
+        async () => worker.status().pipelines[0]?.verification?.tables[0]?.verifiedThrough,
+      );
+      // One transaction, so one sweep segment sees all three.
+      await dst.query(`BEGIN;
+        UPDATE public.healed SET memo = 'bit rot' WHERE id = 7;
+        DELETE FROM public.healed WHERE id = 8;
+        INSERT INTO public.healed VALUES (1000, 0, 'ghost');
+        COMMIT`);
+      const audit = await until('an audited repair', async () => {
+        const rows = await dst.query<{ run_id: string; mode: string; rows_changed: string }>(
+          "SELECT r.run_id, r.mode, r.rows_changed::text FROM cdc_meta.repairs r JOIN cdc_meta.runs u ON u.id = r.run_id WHERE u.kind = 'verify'",
+        );
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(audit).toEqual([{ run_id: expect.any(String), mode: 'apply', rows_changed: '3' }]);
+      expect(
+        await dst.query('SELECT id, memo FROM public.healed WHERE id IN (7, 8, 1000) ORDER BY id'),
+      ).toEqual([
+        { id: 7, memo: 'm7' },
+        { id: 8, memo: 'm8' },
+      ]);
+      expect((await findings('healed')).map((f) => [f.kind, f.key])).toEqual(
+        expect.arrayContaining([
+          ['mismatched', [7]],
+          ['missing', [8]],
+          ['extra', [1000]],
+        ]),
+      );
     } finally {
       await worker.stop();
     }
