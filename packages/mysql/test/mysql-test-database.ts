@@ -8,13 +8,11 @@ import type { Column, LogicalType, Row, TableId } from '@cdc/core';
 import type { ContractTable } from '@cdc/testkit';
 import * as mysql2 from 'mysql2';
 import { afterAll, beforeAll, inject } from 'vitest';
-import {
-  encodeMysqlKey,
-  mysqlSql,
-  parseMysqlUrl,
-  mysql2PoolOptions,
-  SESSION_SETUP_SQL,
-} from '../src/index.js';
+import { encodeMysqlKey, mysqlSql, parseMysqlUrl, mysql2PoolOptions } from '../src/index.js';
+
+/** Test sessions: UTC like the adapter's, but strict, so a value a column cannot hold fails loudly. */
+const STRICT_SESSION_SQL =
+  "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
 
 /** The run's server URL, or '' when the MariaDB tests are skipped. */
 export function mysqlServerUrl(): string {
@@ -72,8 +70,9 @@ export async function createMysqlTestDatabase(
     .promise();
   await admin.query(`CREATE DATABASE ${mysqlSql.quoteIdent(name)} CHARACTER SET utf8mb4`);
   const url = withDatabase(serverUrl, name);
-  const pool = mysql2.createPool({ ...mysql2PoolOptions(parseMysqlUrl(url)), connectionLimit: 2 });
-  pool.on('connection', (connection) => void connection.query(SESSION_SETUP_SQL));
+  // One connection, strict: a value the column cannot hold fails the insert instead of becoming NULL.
+  const pool = mysql2.createPool({ ...mysql2PoolOptions(parseMysqlUrl(url)), connectionLimit: 1 });
+  pool.on('connection', (connection) => void connection.query(STRICT_SESSION_SQL, () => undefined));
   const db = pool.promise();
   const exec = async (sql: string, params: unknown[] = []) => {
     const [rows] = await db.query(sql, params);
