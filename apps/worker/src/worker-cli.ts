@@ -32,7 +32,7 @@ export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {
   const env = options.env ?? process.env;
   const program = new Command('cdc-worker')
     .description(
-      'Runs every configured pipeline and the scheduled reconciliation; serves /healthz, /readyz, /metrics',
+      'Runs every configured pipeline with its always-on verification and the scheduled reconciliation; serves /healthz, /readyz, /metrics, /api/v1/status',
     )
     .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG or cdc.yaml)')
     .option(
