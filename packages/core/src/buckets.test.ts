@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { OrderedBucketAccumulator } from './buckets.js';
+import { bucketAssigner, keyBucketAssigner, OrderedBucketAccumulator } from './buckets.js';
+import type { Bucketing, HashPlan } from './connector.js';
+import { createRowHasher, keyString } from './hashing.js';
+import type { TableSchema } from './schema.js';
 
 const md5Prefix = (text: string) =>
   BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 16)}`);
@@ -61,4 +65,64 @@ describe('OrderedBucketAccumulator', () => {
   it('summarizes nothing when no rows were added', async () => {
     expect((await OrderedBucketAccumulator.create()).summaries()).toEqual([]);
   });
+});
+
+describe('keyBucketAssigner', () => {
+  const schema: TableSchema = {
+    id: { schema: 's', name: 't' },
+    columns: [
+      { name: 'a', type: { kind: 'int64' }, nativeType: 'bigint', nullable: false },
+      { name: 'b', type: { kind: 'int32' }, nativeType: 'int', nullable: false },
+    ],
+    primaryKey: ['a', 'b'],
+  };
+  const key = ['a', 'b'];
+  const tokenOf = (k: unknown[]) => BigInt.asIntN(64, BigInt(k[0] as string) * 0x9e3779b97f4a7c15n);
+  const bucketings: Bucketing[] = [
+    { kind: 'int-range', column: 'a', start: -1000n, width: 7n },
+    { kind: 'int-range', column: 'b', start: 3n, width: 100n },
+    { kind: 'int-range', column: 'a', start: -(2n ** 62n), width: 2n ** 60n },
+    { kind: 'key-hash', modulus: 97 },
+    { kind: 'token', ends: [-(2n ** 62n), 0n, 2n ** 62n, 2n ** 63n - 1n] },
+  ];
+
+  test.prop([
+    fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+    ),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+    fc.constantFrom(...bucketings.keys()),
+    fc.constantFrom('number', 'string', 'bigint'),
+  ])(
+    'gives the bucket bucketAssigner gives for the row of the same key values',
+    async (a, b, which, form) => {
+      const hasher = await createRowHasher();
+      const plan: HashPlan = { key, columns: [], mode: 'canonical', bucketing: bucketings[which]! };
+      // The forms a source may return an int8 key in (numbers only where they are exact).
+      const av =
+        form === 'bigint'
+          ? a
+          : form === 'string' || !Number.isSafeInteger(Number(a))
+            ? a.toString()
+            : Number(a);
+      const values = [av, b];
+      const row = { a: av, b };
+      const keyText = keyString(row, schema, plan);
+      // An independent oracle: exact integer arithmetic, node:crypto's MD5, a linear token search.
+      const bk = plan.bucketing;
+      let want: number;
+      if (bk.kind === 'int-range') {
+        const d = BigInt(bk.column === 'a' ? a : b) - bk.start;
+        want = Number(d >= 0n ? d / bk.width : -((-d + bk.width - 1n) / bk.width));
+      } else if (bk.kind === 'key-hash') {
+        want = createHash('md5').update(keyText, 'utf8').digest().readUInt32BE(0) % bk.modulus;
+      } else {
+        const token = tokenOf(values);
+        want = bk.ends.findIndex((end) => token <= end);
+      }
+      expect(bucketAssigner(schema, plan, hasher, { tokenOf })(row, keyText)).toBe(want);
+      expect(keyBucketAssigner(schema, plan, hasher, { tokenOf })(values, keyText)).toBe(want);
+    },
+  );
 });

@@ -50,17 +50,8 @@ export function bucketAssigner(
     case 'key-hash':
       return (_row, keyText) => hasher.keyBucket(keyText, b.modulus);
     case 'int-range': {
-      const type = schema.columns.find((c) => c.name === b.column)?.type as LogicalType;
-      // Doubles are exact here: keys below 10^15 and a start and width below 2^51 keep every operand, and
-      // the floor of a correctly rounded quotient of integers below 2^53, exact.
-      const start = Number(b.start);
-      const width = Number(b.width);
-      const exact = Math.abs(start) < 2 ** 51 && width < 2 ** 51;
-      return (row) => {
-        const text = canonicalText(row[b.column], type);
-        if (exact && text.length < 16) return Math.floor((Number(text) - start) / width);
-        return Number(floorDiv(BigInt(text) - b.start, b.width));
-      };
+      const bucketOf = intRangeBucketOf(schema, b);
+      return (row) => bucketOf(row[b.column]);
     }
     case 'token': {
       if (!partitioner) {
@@ -71,6 +62,55 @@ export function bucketAssigner(
       return (row) => tokenBucket(partitioner.tokenOf(plan.key.map((k) => row[k])), b.ends);
     }
   }
+}
+
+/** The int-range bucket of a key column's value. */
+function intRangeBucketOf(
+  schema: TableSchema,
+  b: Extract<Bucketing, { kind: 'int-range' }>,
+): (value: unknown) => number {
+  const type = schema.columns.find((c) => c.name === b.column)?.type as LogicalType;
+  // Doubles are exact here: keys below 10^15 and a start and width below 2^51 keep every operand, and
+  // the floor of a correctly rounded quotient of integers below 2^53, exact.
+  const start = Number(b.start);
+  const width = Number(b.width);
+  const exact = Math.abs(start) < 2 ** 51 && width < 2 ** 51;
+  return (value) => {
+    if (exact && typeof value === 'number' && Math.abs(value) < 1e15 && Number.isInteger(value)) {
+      return Math.floor((value - start) / width);
+    }
+    const text = canonicalText(value, type);
+    if (exact && text.length < 16) return Math.floor((Number(text) - start) / width);
+    return Number(floorDiv(BigInt(text) - b.start, b.width));
+  };
+}
+
+/**
+ * {@link bucketAssigner} over a row's key values (in `plan.key` order) instead of a row: what client-side
+ * hashing of canonical rows uses, without building a row object per row. `keyText` is read only for
+ * key-hash buckets.
+ */
+export function keyBucketAssigner(
+  schema: TableSchema,
+  plan: HashPlan,
+  hasher: RowHasher,
+  partitioner?: Partitioner,
+): (key: Key, keyText: string) => number {
+  const b: Bucketing = plan.bucketing;
+  if (b.kind === 'int-range') {
+    const index = plan.key.indexOf(b.column);
+    if (index >= 0) {
+      const bucketOf = intRangeBucketOf(schema, b);
+      return (key) => bucketOf(key[index]);
+    }
+  }
+  if (b.kind === 'token' && partitioner) return (key) => tokenBucket(partitioner.tokenOf(key), b.ends);
+  const byRow = bucketAssigner(schema, plan, hasher, partitioner);
+  return (key, keyText) => {
+    const row: Row = {};
+    for (let k = 0; k < plan.key.length; k++) row[plan.key[k] as string] = key[k];
+    return byRow(row, keyText);
+  };
 }
 
 /** Whether `row` lies in `range` (client-side filter for sources that cannot filter natively). */

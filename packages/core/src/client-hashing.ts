@@ -3,7 +3,13 @@
  * computed from a scan exactly as pushdown adapters compute them in SQL (`docs/normalization.md`). The
  * diff engine runs these in its own thread or, for sources that can be reopened there, in worker threads.
  */
-import { BucketAccumulator, bucketAssigner, OrderedBucketAccumulator, type Partitioner } from './buckets.js';
+import {
+  BucketAccumulator,
+  bucketAssigner,
+  keyBucketAssigner,
+  OrderedBucketAccumulator,
+  type Partitioner,
+} from './buckets.js';
 import type { BucketSummary, CanonicalRow, HashPlan, Range, ScanSource } from './connector.js';
 import { columnsString, keyString, type RowHasher } from './hashing.js';
 import type { Key, Row, TableSchema } from './schema.js';
@@ -40,18 +46,16 @@ export interface KeyDigest {
   hash: string;
 }
 
-/** A batch of rows as the hashing needs them: key string, row string (lazily) and key values. */
+/** A batch of rows as the hashing needs them: key string, row string (lazily), key values and bucket. */
 interface HashedBatch {
   length: number;
   keyText(i: number): string;
   /** The row string, or its UTF-8 bytes when the source has them (`CanonicalRow.rowBytes`). */
   rowData(i: number): string | Uint8Array;
   key(i: number): Key;
-  /** A row holding at least the key columns (for bucket numbers). */
-  keyRow(i: number): Row;
+  /** The row's bucket under the plan's bucketing. */
+  bucket(i: number): number;
 }
-
-const EMPTY_ROW: Row = {};
 
 /**
  * The rows of `range`, from the source's `canonicalScan` when it has one (canonical strings straight from
@@ -63,7 +67,7 @@ async function* hashedBatches(
   ordered: boolean,
   stats: ClientHashStats,
 ): AsyncGenerator<HashedBatch> {
-  const { hashTable, plan } = input;
+  const { hashTable, plan, hasher } = input;
   const options = {
     ...(range ? { range } : {}),
     ...(ordered ? { ordered } : {}),
@@ -71,8 +75,10 @@ async function* hashedBatches(
     ...(input.signal ? { signal: input.signal } : {}),
   };
   stats.queries++;
-  const needsKeyRow = plan.bucketing.kind !== 'key-hash';
+  // Only key-hash buckets need the key string; the others take the key values.
+  const keyHashed = plan.bucketing.kind === 'key-hash';
   if (input.source.canonicalScan) {
+    const assign = keyBucketAssigner(hashTable, plan, hasher, input.partitioner);
     // The hash schema: the logical types to render, which may differ from the introspected ones.
     for await (const rows of input.source.canonicalScan(hashTable, plan, options)) {
       input.check();
@@ -85,17 +91,15 @@ async function* hashedBatches(
           return row.rowBytes ?? row.rowText;
         },
         key: (i) => (rows[i] as CanonicalRow).key,
-        keyRow: (i) => {
-          if (!needsKeyRow) return EMPTY_ROW;
-          const row: Row = {};
-          const key = (rows[i] as CanonicalRow).key;
-          for (let k = 0; k < plan.key.length; k++) row[plan.key[k] as string] = key[k];
-          return row;
+        bucket: (i) => {
+          const row = rows[i] as CanonicalRow;
+          return assign(row.key, keyHashed ? row.keyText : '');
         },
       };
     }
     return;
   }
+  const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
   for await (const rows of input.source.scan(input.table, { ...options, columns: input.columns })) {
     input.check();
     stats.rowsRead += rows.length;
@@ -105,7 +109,7 @@ async function* hashedBatches(
       keyText: (i) => keyTexts[i] as string,
       rowData: (i) => (keyTexts[i] as string) + columnsString(rows[i] as Row, hashTable, plan),
       key: (i) => plan.key.map((k) => (rows[i] as Row)[k]),
-      keyRow: (i) => rows[i] as Row,
+      bucket: (i) => assign(rows[i] as Row, keyTexts[i] as string),
     };
   }
 }
@@ -116,17 +120,14 @@ export async function clientBucketSummaries(
   range: Range | undefined,
   stats: ClientHashStats,
 ): Promise<BucketSummary[]> {
-  const { hashTable, plan, hasher } = input;
-  const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
-  // Only key-hash buckets need the key string; other bucketings take the key values.
-  const keyHashed = plan.bucketing.kind === 'key-hash';
+  const { plan, hasher } = input;
   if (plan.bucketDigest === 'ordered') {
     const ordered = await OrderedBucketAccumulator.create();
     for await (const batch of hashedBatches(input, range, true, stats)) {
       for (let i = 0; i < batch.length; i++) {
         const row = batch.rowData(i);
         stats.bytesRead += row.length;
-        ordered.add(assign(batch.keyRow(i), keyHashed ? batch.keyText(i) : ''), row);
+        ordered.add(batch.bucket(i), row);
       }
     }
     return ordered.summaries();
@@ -136,7 +137,7 @@ export async function clientBucketSummaries(
     for (let i = 0; i < batch.length; i++) {
       const row = batch.rowData(i);
       stats.bytesRead += row.length;
-      acc.addBytes(assign(batch.keyRow(i), keyHashed ? batch.keyText(i) : ''), hasher.digestBytes(row));
+      acc.addBytes(batch.bucket(i), hasher.digestBytes(row));
     }
   }
   return acc.summaries();
@@ -152,21 +153,18 @@ export async function clientKeyDigests(
   buckets: readonly number[],
   stats: ClientHashStats,
 ): Promise<KeyDigest[]> {
-  const { hashTable, plan, hasher } = input;
+  const { hasher } = input;
   const wanted = new Set(buckets);
-  const assign = bucketAssigner(hashTable, plan, hasher, input.partitioner);
-  const keyHashed = plan.bucketing.kind === 'key-hash';
   const out: KeyDigest[] = [];
   for (const range of ranges) {
     for await (const batch of hashedBatches(input, range, false, stats)) {
       for (let i = 0; i < batch.length; i++) {
         // Bucket first: only rows of the wanted buckets pay for the row string and digest.
-        const keyText = keyHashed ? batch.keyText(i) : '';
-        if (!wanted.has(assign(batch.keyRow(i), keyText))) continue;
+        if (!wanted.has(batch.bucket(i))) continue;
         const row = batch.rowData(i);
         stats.bytesRead += row.length;
         out.push({
-          keyText: keyHashed ? keyText : batch.keyText(i),
+          keyText: batch.keyText(i),
           key: batch.key(i),
           hash: hasher.digest(row),
         });
