@@ -1,3 +1,4 @@
+import { createConnectorRegistry } from '@cdc/connectors';
 import { parseConfig } from '@cdc/core';
 import { useTestDatabase } from '@cdc/testkit';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,11 @@ import { Redactor } from './redact.js';
 const db = useTestDatabase('cdc_cli_configured');
 
 function context(env: Record<string, string> = {}): CommandContext {
-  return { env, redactor: new Redactor() } as unknown as CommandContext;
+  return {
+    env,
+    redactor: new Redactor(),
+    connectors: () => createConnectorRegistry(),
+  } as unknown as CommandContext;
 }
 
 describe('configured commands helpers', () => {

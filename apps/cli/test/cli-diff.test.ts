@@ -299,8 +299,8 @@ describe('bad input: one line, exit 2, no stack trace, no secret', () => {
     ],
     [
       'unknown scheme',
-      () => ['diff', 'mysql://u@h/db', 'src.orders', db().url, 'tgt.orders'],
-      /unsupported scheme "mysql:"/,
+      () => ['diff', 'oracle://u@h/db', 'src.orders', db().url, 'tgt.orders'],
+      /unsupported scheme "oracle:"/,
     ],
     ['bad table name', () => ['diff', db().url, 'src..orders', db().url, 'tgt.orders'], /invalid table name/],
     ['wrong argument count', () => ['diff', db().url, 'src.orders'], /needs 4 arguments/],

@@ -188,13 +188,13 @@ describe('a password that is also a schema, table, column, key and value (built 
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     const badUrl = await cdc([
       'diff',
-      url.replace('postgres:', 'mysql:'),
+      url.replace('postgres:', 'oracle:'),
       'orders.orders',
       ...pair().slice(2),
     ]);
     expect(badUrl.code).toBe(2);
     expectNoLeak(badUrl);
-    expect(badUrl.stderr).toContain(`source URL mysql://${role}:***@`);
+    expect(badUrl.stderr).toContain(`source URL oracle://${role}:***@`);
   });
 });
 
