@@ -46,7 +46,7 @@ describe('statements', () => {
     const columns = table.columns;
     const page = scanPageQuery(table, { columns, limit: 10, ordered: false, after: [5, "x'y"] });
     expect(page.sql).toBe(
-      'SELECT t.`id`, t.`code ``c```, t.`amount`, (t.`f` + 0e0)\nFROM `shop`.`or``ders` AS t\n' +
+      'SELECT t.`id`, t.`code ``c```, t.`amount`, CAST(t.`f` + 0e0 AS CHAR)\nFROM `shop`.`or``ders` AS t\n' +
         'WHERE (t.`id` > CAST(? AS SIGNED) OR (t.`id` = CAST(? AS SIGNED) AND t.`code ``c``` > ?))\n' +
         'ORDER BY t.`id`, t.`code ``c```\nLIMIT ?',
     );

@@ -56,13 +56,22 @@ function col(column: Column, alias = 't'): string {
 }
 
 /**
- * How a column is selected so mysql2 hands back exact values (see `decodeMysqlValue`): `float` as a
- * double, because the text protocol prints FLOAT with 6 significant digits but DOUBLE exactly
- * (shortest round trip); everything else as stored.
+ * How a column is selected so mysql2 hands back exact values (see `decodeMysqlValue`): floats as the
+ * text of their double, parsed in cdc with `Number`. The server prints FLOAT with 6 significant digits
+ * (so it is widened to DOUBLE first) and DOUBLE exactly (shortest round trip), but mysql2 3.x parses
+ * numbers of up to 17 characters digit by digit and misses by an ulp when the digits exceed 2^53
+ * (`9.182219260685715` came back as `…716`). Everything else as stored.
  */
 export function selectSql(column: Column, alias = 't'): string {
   const c = col(column, alias);
-  return column.type.kind === 'float32' ? `(${c} + 0e0)` : c;
+  switch (column.type.kind) {
+    case 'float32':
+      return `CAST(${c} + 0e0 AS CHAR)`;
+    case 'float64':
+      return `CAST(${c} AS CHAR)`;
+    default:
+      return c;
+  }
 }
 
 /** Text compared by its UTF-8 bytes (= code points): cdc's canonical order, whatever the collation. */
