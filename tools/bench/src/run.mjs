@@ -3,7 +3,9 @@
 // hashing in cdc for both sides or one side, and a plain read of the cdc-hashed side for scale) and, when
 // installed, pg_comparator on the same tables of one PostgreSQL server, interleaved, several runs
 // each. Reports median wall time, peak RSS, rows/s, and whether the reported differences equal the planted
-// ones exactly. Options: --sizes 1000000,5000000 --runs 3 --variants six[,composite,wide] --drift scattered|clustered --out <file>
+// ones exactly. The `mysql` variant runs `mysql.mjs` afterwards: MariaDB → PostgreSQL on the `six` table
+// (a private mariadbd; skipped with a notice when MariaDB is not installed), reported in <out>-mysql.md.
+// Options: --sizes 1000000,5000000 --runs 3 --variants six[,composite,wide,mysql] --drift scattered|clustered --out <file>
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,7 +23,7 @@ const { values: opts } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000000,5000000' },
     runs: { type: 'string', default: '3' },
-    variants: { type: 'string', default: 'six' },
+    variants: { type: 'string', default: 'six,mysql' },
     // scattered: the 90 updated rows anywhere in the table; clustered: 90 consecutive keys.
     drift: { type: 'string', default: 'scattered' },
     out: { type: 'string', default: join(root, 'tools/bench/results/latest.md') },
@@ -29,7 +31,8 @@ const { values: opts } = parseArgs({
 });
 const sizes = opts.sizes.split(',').map(Number);
 const runs = Number(opts.runs);
-const variants = opts.variants.split(',');
+const variants = opts.variants.split(',').filter((v) => v !== 'mysql');
+const mysqlCase = opts.variants.split(',').includes('mysql');
 if (!['scattered', 'clustered'].includes(opts.drift)) {
   console.error(`--drift must be scattered or clustered, got ${JSON.stringify(opts.drift)}`);
   process.exit(2);
@@ -236,3 +239,12 @@ mkdirSync(dirname(opts.out), { recursive: true });
 writeFileSync(opts.out, lines.join('\n') + '\n');
 writeFileSync(opts.out.replace(/\.md$/, '.json'), JSON.stringify(results, null, 2));
 console.log(lines.join('\n'));
+
+if (mysqlCase) {
+  const out = opts.out.replace(/\.md$/, '-mysql.md');
+  const args = ['--sizes', opts.sizes, '--runs', String(runs), '--out', out];
+  const res = spawnSync(process.execPath, [join(root, 'tools/bench/src/mysql.mjs'), ...args], {
+    stdio: 'inherit',
+  });
+  if (res.status !== 0) process.exitCode = res.status ?? 1;
+}
