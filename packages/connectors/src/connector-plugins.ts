@@ -120,46 +120,42 @@ export function pluginConnectors(module: Record<string, unknown>, specifier: str
 }
 
 /**
- * Loads plugin modules in order and registers their descriptors. A module loaded before (same
- * resolved file) is skipped. Errors name the plugin: not found, failed to load, no descriptor, a
- * scheme already taken.
+ * Imports one plugin module (resolved from `url`) and returns its descriptors. Errors name the plugin:
+ * it could not be loaded, or it exports no descriptor (or an invalid one).
+ */
+export async function importPlugin(specifier: string, url: string): Promise<ConnectorDescriptor[]> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new CdcError('CONFIG_INVALID', `plugin ${specifier} could not be loaded: ${describeError(error)}`, {
+      hint: 'run it with node to see the full error; its own imports resolve from its folder',
+      cause: error,
+    });
+  }
+  const connectors = pluginConnectors(module, specifier);
+  if (connectors.length === 0) {
+    throw new CdcError('CONFIG_INVALID', `plugin ${specifier} exports no connector descriptor`, {
+      hint: 'export a descriptor (name, packageName, schemes, exampleUrl, passwordVariables, capabilities, openScanSource), an array of them, or a default export of either; see docs/contributing.md, "Write an adapter"',
+    });
+  }
+  return connectors;
+}
+
+/**
+ * Loads plugin modules in order and registers their descriptors; {@link ConnectorRegistry.loadPlugins}
+ * as a function. A module loaded before (same resolved file) is skipped. Errors name the plugin: not
+ * found, failed to load, no descriptor, a scheme already taken.
  *
  * @example
  * ```ts
  * await loadPlugins(registry, ['./alias.mjs'], { baseDir: dirname(configPath) });
  * ```
  */
-export async function loadPlugins(
+export function loadPlugins(
   registry: ConnectorRegistry,
   specifiers: readonly string[],
   options: LoadPluginsOptions = {},
 ): Promise<LoadedPlugin[]> {
-  const loaded: LoadedPlugin[] = [];
-  for (const specifier of specifiers) {
-    const url = await resolvePlugin(specifier, options);
-    if ([...registry.loadedPlugins.values()].includes(url)) continue;
-    let module: Record<string, unknown>;
-    try {
-      module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
-    } catch (error) {
-      throw new CdcError(
-        'CONFIG_INVALID',
-        `plugin ${specifier} could not be loaded: ${describeError(error)}`,
-        {
-          hint: 'run it with node to see the full error; its own imports resolve from its folder',
-          cause: error,
-        },
-      );
-    }
-    const connectors = pluginConnectors(module, specifier);
-    if (connectors.length === 0) {
-      throw new CdcError('CONFIG_INVALID', `plugin ${specifier} exports no connector descriptor`, {
-        hint: 'export a descriptor (name, packageName, schemes, exampleUrl, passwordVariables, capabilities, openScanSource), an array of them, or a default export of either; see docs/contributing.md, "Write an adapter"',
-      });
-    }
-    for (const connector of connectors) registry.register(connector, { plugin: specifier });
-    registry.loadedPlugins.set(specifier, url);
-    loaded.push({ specifier, url, connectors });
-  }
-  return loaded;
+  return registry.loadPlugins(specifiers, options);
 }

@@ -44,6 +44,21 @@ describe('ConnectorRegistry.register', () => {
     expect(registry.schemes()).toEqual(['postgres', 'postgresql']);
   });
 
+  it('a plugin whose second descriptor conflicts registers none of them', () => {
+    const registry = new ConnectorRegistry([descriptor('postgres', ['postgres']).connector]);
+    const fresh = descriptor('fresh', ['fresh']).connector;
+    const clash = descriptor('clash', ['postgres']).connector;
+    expect(() => registry.registerAll([fresh, clash], { plugin: './two.mjs' })).toThrow(
+      /connector "clash" \(\.\/two\.mjs\) cannot register scheme "postgres:"/,
+    );
+    expect(registry.get('fresh')).toBeUndefined();
+    const twins = [descriptor('a', ['same']).connector, descriptor('b', ['same']).connector];
+    expect(() => registry.registerAll(twins, { plugin: './twins.mjs' })).toThrow(
+      'plugin ./twins.mjs: connector "b" (./twins.mjs) cannot register scheme "same:", connector "a" (./twins.mjs) already provides it',
+    );
+    expect(registry.schemes()).toEqual(['postgres']);
+  });
+
   it('registering the same descriptor twice is a no-op', () => {
     const { connector } = descriptor('pg', ['pg']);
     const registry = new ConnectorRegistry([connector]);

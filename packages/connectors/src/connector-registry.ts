@@ -12,7 +12,12 @@ import {
   type ScanSource,
 } from '@cdc/core';
 import { assertConnectorDescriptor } from './connector-descriptor-check.js';
-import { loadPlugins, type LoadedPlugin, type LoadPluginsOptions } from './connector-plugins.js';
+import {
+  importPlugin,
+  resolvePlugin,
+  type LoadedPlugin,
+  type LoadPluginsOptions,
+} from './connector-plugins.js';
 
 /** Options of {@link ConnectorRegistry.register}. */
 export interface RegisterOptions {
@@ -69,8 +74,8 @@ function label(connector: Pick<ConnectorDescriptor, 'name' | 'packageName'>, plu
  */
 export class ConnectorRegistry {
   readonly #byScheme = new Map<string, Entry>();
-  /** Specifier → resolved module URL of every plugin loaded, so loading one twice is a no-op. */
-  readonly loadedPlugins = new Map<string, string>();
+  /** The `file:` URLs of the plugin modules loaded, so loading one twice is a no-op. */
+  readonly #pluginUrls = new Set<string>();
 
   constructor(connectors: Iterable<ConnectorDescriptor> = []) {
     for (const connector of connectors) this.register(connector);
@@ -82,23 +87,49 @@ export class ConnectorRegistry {
    * the new descriptor is registered.
    */
   register(connector: ConnectorDescriptor, options: RegisterOptions = {}): this {
+    return this.registerAll([connector], options);
+  }
+
+  /**
+   * Registers several descriptors at once (a plugin's): every one is checked and every scheme is
+   * checked for conflicts before any is registered, so a failing plugin leaves the registry unchanged.
+   */
+  registerAll(connectors: readonly ConnectorDescriptor[], options: RegisterOptions = {}): this {
+    const claimed = new Map<string, ConnectorDescriptor>();
+    for (const connector of connectors) {
+      this.#check(connector, options, claimed);
+      for (const scheme of connector.schemes) if (!claimed.has(scheme)) claimed.set(scheme, connector);
+    }
+    for (const connector of connectors) {
+      for (const scheme of connector.schemes) {
+        if (!this.#byScheme.has(scheme)) {
+          this.#byScheme.set(scheme, { connector, ...(options.plugin ? { plugin: options.plugin } : {}) });
+        }
+      }
+    }
+    return this;
+  }
+
+  #check(
+    connector: ConnectorDescriptor,
+    options: RegisterOptions,
+    claimed: ReadonlyMap<string, ConnectorDescriptor>,
+  ): void {
     assertConnectorDescriptor(connector, options.plugin ? `plugin ${options.plugin}` : 'connector');
     for (const scheme of connector.schemes) {
-      const taken = this.#byScheme.get(scheme);
-      if (taken && taken.connector !== connector) {
+      const sibling = claimed.get(scheme);
+      const holder: Entry | undefined =
+        sibling && sibling !== connector
+          ? { connector: sibling, ...(options.plugin ? { plugin: options.plugin } : {}) }
+          : this.#byScheme.get(scheme);
+      if (holder && holder.connector !== connector) {
         throw new CdcError(
           'CONFIG_INVALID',
-          `${options.plugin ? `plugin ${options.plugin}: ` : ''}${label(connector, options.plugin)} cannot register scheme "${scheme}:", ${label(taken.connector, taken.plugin)} already provides it`,
+          `${options.plugin ? `plugin ${options.plugin}: ` : ''}${label(connector, options.plugin)} cannot register scheme "${scheme}:", ${label(holder.connector, holder.plugin)} already provides it`,
           { hint: 'give the new connector another scheme, or load only one of the two' },
         );
       }
     }
-    for (const scheme of connector.schemes) {
-      if (!this.#byScheme.has(scheme)) {
-        this.#byScheme.set(scheme, { connector, ...(options.plugin ? { plugin: options.plugin } : {}) });
-      }
-    }
-    return this;
   }
 
   /** The descriptor of `scheme` (without the colon), if any. */
@@ -186,8 +217,20 @@ export class ConnectorRegistry {
    * Loads plugin modules and registers their descriptors (see {@link loadPlugins}): relative paths
    * against `options.baseDir`, package names from the working directory.
    */
-  loadPlugins(specifiers: readonly string[], options: LoadPluginsOptions = {}): Promise<LoadedPlugin[]> {
-    return loadPlugins(this, specifiers, options);
+  async loadPlugins(
+    specifiers: readonly string[],
+    options: LoadPluginsOptions = {},
+  ): Promise<LoadedPlugin[]> {
+    const loaded: LoadedPlugin[] = [];
+    for (const specifier of specifiers) {
+      const url = await resolvePlugin(specifier, options);
+      if (this.#pluginUrls.has(url)) continue;
+      const connectors = await importPlugin(specifier, url);
+      this.registerAll(connectors, { plugin: specifier });
+      this.#pluginUrls.add(url);
+      loaded.push({ specifier, url, connectors });
+    }
+    return loaded;
   }
 
   /** The schema a table name without one resolves to for `url` (`public`, `dbo`, a keyspace). */

@@ -8,7 +8,13 @@ export type { RegisterOptions, ResolveOptions, ResolvedUrl, SchemeListing } from
 export { ConnectorRegistry } from './connector-registry.js';
 export { assertConnectorDescriptor } from './connector-descriptor-check.js';
 export type { LoadPluginsOptions, LoadedPlugin } from './connector-plugins.js';
-export { loadPlugins, parsePluginList, pluginConnectors, resolvePlugin } from './connector-plugins.js';
+export {
+  importPlugin,
+  loadPlugins,
+  parsePluginList,
+  pluginConnectors,
+  resolvePlugin,
+} from './connector-plugins.js';
 export type { CreateConnectorRegistryOptions } from './builtin-connectors.js';
 export {
   BUILTIN_CONNECTOR_PACKAGES,
