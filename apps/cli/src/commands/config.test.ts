@@ -44,6 +44,21 @@ describe('cdc config', () => {
     expect(skipped.code).toBe(0);
   });
 
+  it('loads plugins: relative to the file and refuses a connection whose scheme nobody registered', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cdc-cli-config-'));
+    const file = join(dir, 'cdc.yaml');
+    await writeFile(file, 'connections:\n  a: { url: "oracle://app@h/db" }\n');
+    const unknown = await cli(['config', 'validate', '--no-secrets', file]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('connections.a URL oracle://app@h/db: unsupported scheme "oracle:"');
+    await writeFile(file, 'plugins: [./missing.mjs]\nconnections:\n  a: { url: "postgres://app@h/db" }\n');
+    const missing = await cli(['config', 'validate', file]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      `plugin ./missing.mjs not found: ${join(dir, 'missing.mjs')} does not exist`,
+    );
+  });
+
   it('reports every problem with file:line:col, exit 2, and no stack trace', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cdc-cli-config-'));
     const file = join(dir, 'bad.yaml');

@@ -1,12 +1,24 @@
 /** `cdc config validate` and `cdc config schema`: check a configuration file, print the editor schema. */
-import { configJsonSchema, embeddedPipelines, loadConfigFile } from '@cdc/core';
+import { configJsonSchema, embeddedPipelines, loadConfigFile, type CdcConfig } from '@cdc/core';
+import type { ConnectorRegistry } from '@cdc/connectors';
 import type { Command } from 'commander';
-import { action, type CliDeps } from '../context.js';
+import { action, loadConfigPlugins, type CliDeps } from '../context.js';
 import { withExamples } from '../help.js';
 
 /** The JSON Schema document as written to `docs/cdc.schema.json`. */
 export function configSchemaDocument(): string {
   return `${JSON.stringify({ ...configJsonSchema(), $id: 'https://cdc.dev/schema/cdc.schema.json' }, null, 2)}\n`;
+}
+
+/**
+ * Every connection URL's scheme is registered (built-ins and plugins); secret references in `url` are
+ * skipped when they were not resolved. Throws the registry's `INVALID_ARGUMENT` naming the connection.
+ */
+export function checkConnectionSchemes(config: CdcConfig, connectors: ConnectorRegistry): void {
+  for (const [name, connection] of Object.entries(config.connections)) {
+    if (/^(env|file|vault):/.test(connection.url)) continue;
+    connectors.resolve(connection.url, `connections.${name}`, { requireHost: false });
+  }
 }
 
 /** Registers `cdc config …`. */
@@ -16,7 +28,9 @@ export function registerConfigCommand(program: Command, deps: CliDeps): void {
 
   const validate = config
     .command('validate')
-    .description('Validate a configuration file: syntax, types, references, ${ENV} and secret references')
+    .description(
+      'Validate a configuration file: syntax, types, references, ${ENV} and secret references, plugins and URL schemes',
+    )
     .argument('[file]', 'configuration file (default: --config, $CDC_CONFIG or cdc.yaml)')
     .option('-c, --config <file>', 'configuration file')
     .option('--no-secrets', 'do not resolve secret references (env:, file:, vault:)')
@@ -24,6 +38,10 @@ export function registerConfigCommand(program: Command, deps: CliDeps): void {
       action(deps, async (ctx, file: string | undefined, opts: { config?: string; secrets: boolean }) => {
         const path = file ?? opts.config ?? ctx.env.CDC_CONFIG ?? 'cdc.yaml';
         const parsed = opts.secrets ? await ctx.config(path) : await loadConfigFile(path, { env: ctx.env });
+        // Plugins load (ctx.config did already) and every connection names a registered scheme.
+        const connectors = await ctx.connectors();
+        if (!opts.secrets) await loadConfigPlugins(connectors, parsed, path);
+        checkConnectionSchemes(parsed, connectors);
         const hasKafka =
           parsed.kafka !== undefined || parsed.pipelines.some((p) => p.mode === 'kafka-connect');
         if (hasKafka) {
