@@ -31,6 +31,27 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  // The apps find adapters through @cdc/connectors and never import each other (ARCHITECTURE §12).
+  {
+    files: ['apps/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@cdc/worker', '@cdc/worker/*'], message: 'apps never depend on each other' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@cdc/cli', '@cdc/cli/*'], message: 'apps never depend on each other' }] },
+      ],
+    },
+  },
   {
     files: ['**/*.mjs', '**/*.cjs', 'tools/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
