@@ -36,6 +36,12 @@ export interface PipelineVerificationOptions {
 }
 
 const SAMPLING_LOG_INTERVAL_MS = 60_000;
+/**
+ * Sources whose committed changes can take seconds to show in the change stream (SQL Server's capture job
+ * polls every 5 s by default; ScyllaDB's CDC log is read behind a confidence window): replication counts as
+ * idle only after 10 s without a batch there (`verify.changed.idleMs`).
+ */
+const SLOW_CHANGE_STREAMS: ReadonlySet<string> = new Set(['sqlserver', 'scylla']);
 
 /**
  * The verification of one pipeline: {@link PipelineVerification.sink} wraps the pipeline's sink,
@@ -51,7 +57,6 @@ export class PipelineVerification {
   #starting: Promise<void> | undefined;
   #stopped = false;
   readonly #stop = new AbortController();
-  #lagMs: number | undefined;
   #sampledLoggedAt = 0;
   #sampledSinceLog = 0;
 
@@ -68,13 +73,16 @@ export class PipelineVerification {
   /** The sink the pipeline applies through: every committed batch is handed to the verifier. */
   sink(sink: ChangeSink): ChangeSink {
     if (!this.enabled) return sink;
-    return observeCommits(sink, (batch: ChangeBatch) => this.#verifier?.observe(batch));
+    return observeCommits(sink, {
+      applying: (batch: ChangeBatch) => this.#verifier?.applying(batch),
+      committed: (batch: ChangeBatch) => this.#verifier?.committed(batch),
+      failed: (batch: ChangeBatch) => this.#verifier?.failed(batch),
+    });
   }
 
-  /** Follows the pipeline: verification starts when it has started, the re-check waits for its lag. */
+  /** Follows the pipeline: verification starts once the pipeline has started (its target tables exist). */
   onPipelineEvent(event: PipelineEvent): void {
     if (event.type === 'started' && this.enabled) this.#starting ??= this.#start();
-    if (event.type === 'applied' && event.lagMs !== undefined) this.#lagMs = event.lagMs;
   }
 
   async #start(): Promise<void> {
@@ -93,14 +101,17 @@ export class PipelineVerification {
           targetLabel: redactUrl(targetConn.url),
         });
         if (this.#stopped) break;
+        const settings = { ...this.#settings, changed: { ...this.#settings.changed } };
+        if (pipeline.verify?.changed?.idleMs === undefined) {
+          settings.changed.idleMs = SLOW_CHANGE_STREAMS.has(this.#source.dialect) ? 10_000 : 2_000;
+        }
         this.#verifier = startVerifier({
           pipeline: pipeline.name,
           tables: pipelineTables(pipeline),
-          settings: this.#settings,
+          settings,
           source: this.#source,
           target: this.#target,
           store,
-          lagMs: () => this.#lagMs,
           onEvent: (e) => this.#onEvent(e),
         });
         logger.info(

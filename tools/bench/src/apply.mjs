@@ -5,8 +5,12 @@
 //  (b) end-to-end lag: a PostgreSQL source table under a steady write load (multi-statement transactions
 //      of inserts/updates/deletes) replicated by logical decoding into another database, as `cdc replicate`
 //      runs it; lag = sent to the source → visible in the target, p50/p95/p99. Target p99 ≤ 2 s at 5,000/s.
+//      Run without and with always-on verification (`--verify both`, the default; `off`, `on`): with it,
+//      every committed key is re-read on both sides and the sweep runs at 1,000 rows/s; every difference it
+//      confirms under this load is a false one (issue 18: none allowed).
 // Each phase runs in its own process. Options: --changes 500000 --keys 100000 --txn 10 --runs 2
-//   --lag-rate 5000 --lag-seconds 45 --lag-txn 50 --phases throughput,lag --out <path without extension>
+//   --lag-rate 5000 --lag-seconds 45 --lag-txn 50 --verify both --phases throughput,lag
+//   --out <path without extension>
 // Uses the built packages (packages/*/dist): `npm run bench:apply` builds them first.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,7 @@ const { values: opts } = parseArgs({
     'lag-seconds': { type: 'string', default: '45' },
     'lag-txn': { type: 'string', default: '50' },
     'lag-max-delay-ms': { type: 'string' },
+    verify: { type: 'string', default: 'both' },
     phases: { type: 'string', default: 'throughput,lag' },
     out: { type: 'string', default: join(root, 'tools/bench/results/apply-latest') },
   },
@@ -110,7 +115,99 @@ const machine = {
   loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
   startedAt: new Date().toISOString(),
 };
-const results = { machine, options: opts, throughput: [], lag: undefined };
+const results = { machine, options: opts, throughput: [], lag: undefined, lagVerified: undefined };
+
+/** One lag run on fresh databases: snapshot, then the steady load; with or without verification. */
+async function lagRun(verify) {
+  await recreate('bench_lag_src');
+  await recreate('bench_lag_dst');
+  const src = new pg.Client({ connectionString: dbUrl('bench_lag_src') });
+  await src.connect();
+  await src.query(CREATE_TABLE);
+  await src.query(
+    `INSERT INTO public.bench_apply (id, i, t, n, ts, d)
+     SELECT g, CASE WHEN g = 0 THEN 0 ELSE 1 END, 'row ' || g, (g % 100000) + 0.25, now(), g / 8.0
+       FROM generate_series(0, $1::int) g WHERE g % 2 = 0`,
+    [Number(opts.keys)],
+  );
+  console.error(
+    `lag${verify ? ' with verification' : ''}: snapshot, then ${opts['lag-rate']} changes/s for ${opts['lag-seconds']} s…`,
+  );
+  let ready;
+  const readyPromise = new Promise((resolve) => (ready = resolve));
+  const replicator = runPhase(
+    'apply-replicator.mjs',
+    [
+      '--source',
+      dbUrl('bench_lag_src'),
+      '--target',
+      dbUrl('bench_lag_dst'),
+      '--verify',
+      verify ? 'on' : 'off',
+      ...(opts['lag-max-delay-ms'] ? ['--max-delay-ms', opts['lag-max-delay-ms']] : []),
+    ],
+    { onLine: (line) => line === 'ready' && ready() },
+  );
+  const failed = replicator.done.then(
+    () => {
+      throw new Error('the replicator stopped before the load ended');
+    },
+    (error) => {
+      throw error;
+    },
+  );
+  await Promise.race([readyPromise, failed]);
+  const load = loadavg()[0];
+  const loadResult = await Promise.race([
+    runPhase('apply-load.mjs', [
+      '--source',
+      dbUrl('bench_lag_src'),
+      '--target',
+      dbUrl('bench_lag_dst'),
+      '--rate',
+      opts['lag-rate'],
+      '--seconds',
+      opts['lag-seconds'],
+      '--txn',
+      opts['lag-txn'],
+      '--keys',
+      opts.keys,
+    ]).done,
+    failed,
+  ]);
+  failed.catch(() => undefined);
+  const postgresCpu = {
+    decoding: (await backendCpuSeconds(admin, 'cdc-slot:')).seconds,
+    sink: (await backendCpuSeconds(admin, 'cdc-sink:')).seconds,
+    verify: (await backendCpuSeconds(admin, 'cdc-verify:')).seconds,
+    load: loadResult.postgresCpuSeconds,
+  };
+  replicator.child.kill('SIGTERM');
+  const replicatorResult = await replicator.done.catch((error) => ({ error: String(error) }));
+  const dst = new pg.Client({ connectionString: dbUrl('bench_lag_dst') });
+  await dst.connect();
+  const check =
+    'SELECT count(*)::int AS n, sum(i)::text AS i, sum(hashtext(t))::text AS t FROM public.bench_apply';
+  const [a, b] = [(await src.query(check)).rows[0], (await dst.query(check)).rows[0]];
+  await Promise.all([src.end(), dst.end()]);
+  const result = {
+    verify,
+    load: loadResult,
+    replicator: replicatorResult,
+    postgresCpuSeconds: postgresCpu,
+    loadAverage1m: Number(load.toFixed(2)),
+    verified: a.n === b.n && a.i === b.i && a.t === b.t,
+    sourceRows: a.n,
+    targetRows: b.n,
+  };
+  console.error(
+    `  lag p50 ${fmt(loadResult.lagMs.p50)} ms, p95 ${fmt(loadResult.lagMs.p95)} ms, p99 ${fmt(loadResult.lagMs.p99)} ms at ${fmt(loadResult.changesPerSecond)} changes/s; verified ${result.verified}` +
+      (replicatorResult.verification
+        ? `; verification: ${fmt(replicatorResult.verification.changedRows)} keys and ${fmt(replicatorResult.verification.sweepRows)} sweep rows compared, ${replicatorResult.verification.differences} difference(s) confirmed`
+        : ''),
+  );
+  return result;
+}
 
 try {
   if (phases.has('throughput')) {
@@ -137,84 +234,13 @@ try {
   }
 
   if (phases.has('lag')) {
-    await recreate('bench_lag_src');
-    await recreate('bench_lag_dst');
-    const src = new pg.Client({ connectionString: dbUrl('bench_lag_src') });
-    await src.connect();
-    await src.query(CREATE_TABLE);
-    await src.query(
-      `INSERT INTO public.bench_apply (id, i, t, n, ts, d)
-       SELECT g, CASE WHEN g = 0 THEN 0 ELSE 1 END, 'row ' || g, (g % 100000) + 0.25, now(), g / 8.0
-         FROM generate_series(0, $1::int) g WHERE g % 2 = 0`,
-      [Number(opts.keys)],
-    );
-    console.error(`lag: snapshot, then ${opts['lag-rate']} changes/s for ${opts['lag-seconds']} s…`);
-    let ready;
-    const readyPromise = new Promise((resolve) => (ready = resolve));
-    const replicator = runPhase(
-      'apply-replicator.mjs',
-      [
-        '--source',
-        dbUrl('bench_lag_src'),
-        '--target',
-        dbUrl('bench_lag_dst'),
-        ...(opts['lag-max-delay-ms'] ? ['--max-delay-ms', opts['lag-max-delay-ms']] : []),
-      ],
-      { onLine: (line) => line === 'ready' && ready() },
-    );
-    const failed = replicator.done.then(
-      () => {
-        throw new Error('the replicator stopped before the load ended');
-      },
-      (error) => {
-        throw error;
-      },
-    );
-    await Promise.race([readyPromise, failed]);
-    const load = loadavg()[0];
-    const loadResult = await Promise.race([
-      runPhase('apply-load.mjs', [
-        '--source',
-        dbUrl('bench_lag_src'),
-        '--target',
-        dbUrl('bench_lag_dst'),
-        '--rate',
-        opts['lag-rate'],
-        '--seconds',
-        opts['lag-seconds'],
-        '--txn',
-        opts['lag-txn'],
-        '--keys',
-        opts.keys,
-      ]).done,
-      failed,
-    ]);
-    failed.catch(() => undefined);
-    const postgresCpu = {
-      decoding: (await backendCpuSeconds(admin, 'cdc-slot:')).seconds,
-      sink: (await backendCpuSeconds(admin, 'cdc-sink:')).seconds,
-      load: loadResult.postgresCpuSeconds,
-    };
-    replicator.child.kill('SIGTERM');
-    const replicatorResult = await replicator.done.catch((error) => ({ error: String(error) }));
-    const dst = new pg.Client({ connectionString: dbUrl('bench_lag_dst') });
-    await dst.connect();
-    const check =
-      'SELECT count(*)::int AS n, sum(i)::text AS i, sum(hashtext(t))::text AS t FROM public.bench_apply';
-    const [a, b] = [(await src.query(check)).rows[0], (await dst.query(check)).rows[0]];
-    await Promise.all([src.end(), dst.end()]);
-    results.lag = {
-      load: loadResult,
-      replicator: replicatorResult,
-      postgresCpuSeconds: postgresCpu,
-      loadAverage1m: Number(load.toFixed(2)),
-      verified: a.n === b.n && a.i === b.i && a.t === b.t,
-      sourceRows: a.n,
-      targetRows: b.n,
-    };
-    console.error(
-      `  lag p50 ${fmt(loadResult.lagMs.p50)} ms, p95 ${fmt(loadResult.lagMs.p95)} ms, p99 ${fmt(loadResult.lagMs.p99)} ms at ${fmt(loadResult.changesPerSecond)} changes/s; verified ${results.lag.verified}`,
-    );
+    const variants = { off: [false], on: [true], both: [false, true] }[opts.verify];
+    if (!variants) throw new Error(`--verify must be off, on or both, got ${opts.verify}`);
+    for (const verify of variants) {
+      const lag = await lagRun(verify);
+      if (verify) results.lagVerified = lag;
+      else results.lag = lag;
+    }
   }
 } finally {
   await admin.end();
@@ -238,12 +264,15 @@ for (const [i, r] of results.throughput.entries()) {
       `≥ ${fmt(THROUGHPUT_TARGET)} changes/s | ${r.changesPerSecond >= THROUGHPUT_TARGET ? 'yes' : 'no'}${r.verified ? '' : ' (TARGET WRONG)'} |`,
   );
 }
-if (results.lag) {
-  const l = results.lag.load;
+for (const lag of [results.lag, results.lagVerified]) {
+  if (!lag) continue;
+  const l = lag.load;
+  const v = lag.replicator.verification;
+  const falseDiffs = v ? `; ${v.differences} false difference(s)` : '';
   lines.push(
-    `| (b) end-to-end lag, PostgreSQL source: ${fmt(l.changes)} changes in ${fmt(l.transactions)} txns over ${fmt(l.writeSeconds, 1)} s (${fmt(l.changesPerSecond)} changes/s), load ${results.lag.loadAverage1m} | ` +
-      `p50 ${fmt(l.lagMs.p50)} ms, p95 ${fmt(l.lagMs.p95)} ms, p99 ${fmt(l.lagMs.p99)} ms, max ${fmt(l.lagMs.max)} ms | ` +
-      `p99 ≤ ${fmt(LAG_P99_TARGET_MS)} ms at 5,000 changes/s | ${l.lagMs.p99 <= LAG_P99_TARGET_MS && l.changesPerSecond >= 4_900 ? 'yes' : 'no'}${results.lag.verified ? '' : ' (TARGET WRONG)'} |`,
+    `| (b) end-to-end lag, PostgreSQL source, verification ${lag.verify ? 'on' : 'off'}: ${fmt(l.changes)} changes in ${fmt(l.transactions)} txns over ${fmt(l.writeSeconds, 1)} s (${fmt(l.changesPerSecond)} changes/s), load ${lag.loadAverage1m} | ` +
+      `p50 ${fmt(l.lagMs.p50)} ms, p95 ${fmt(l.lagMs.p95)} ms, p99 ${fmt(l.lagMs.p99)} ms, max ${fmt(l.lagMs.max)} ms${falseDiffs} | ` +
+      `p99 ≤ ${fmt(LAG_P99_TARGET_MS)} ms at 5,000 changes/s${v ? ', no false differences' : ''} | ${l.lagMs.p99 <= LAG_P99_TARGET_MS && l.changesPerSecond >= 4_900 && (!v || v.differences === 0) ? 'yes' : 'no'}${lag.verified ? '' : ' (TARGET WRONG)'} |`,
   );
 }
 lines.push('', '## Where the time goes', '');
@@ -257,15 +286,21 @@ for (const [i, r] of results.throughput.entries()) {
       `${fmt(r.batches)} sink transactions of ≤ ${fmt(r.maxRows)} changes.`,
   );
 }
-if (results.lag?.replicator && !results.lag.replicator.error) {
-  const rr = results.lag.replicator;
+for (const lag of [results.lag, results.lagVerified]) {
+  if (!lag?.replicator || lag.replicator.error) continue;
+  const rr = lag.replicator;
+  const v = rr.verification;
   lines.push(
-    `- lag run: ${fmt(rr.batches)} sink transactions, ${fmt(rr.batchEvents.mean)} changes each on average ` +
+    `- lag run, verification ${lag.verify ? 'on' : 'off'}: ${fmt(rr.batches)} sink transactions, ${fmt(rr.batchEvents.mean)} changes each on average ` +
       `(max ${fmt(rr.batchEvents.max)}); sink apply p50 ${fmt(rr.sinkMs.p50, 1)} ms, p99 ${fmt(rr.sinkMs.p99, 1)} ms; ` +
       `engine-reported lag (commit → batch committed) p50 ${fmt(rr.engineLagMs.p50)} ms, p99 ${fmt(rr.engineLagMs.p99)} ms; ` +
-      `CPU: replicator process ${fmt(rr.nodeCpuSeconds, 1)} s, PostgreSQL decoding backend ${fmt(results.lag.postgresCpuSeconds.decoding, 1)} s, ` +
-      `sink backend ${fmt(results.lag.postgresCpuSeconds.sink, 1)} s, load generator backend ${fmt(results.lag.postgresCpuSeconds.load, 1)} s; ` +
-      `replicator peak RSS ${fmt(rr.peakRssMB)} MB; target equal to source: ${results.lag.verified}.`,
+      `CPU: replicator process ${fmt(rr.nodeCpuSeconds, 1)} s, PostgreSQL decoding backend ${fmt(lag.postgresCpuSeconds.decoding, 1)} s, ` +
+      `sink backend ${fmt(lag.postgresCpuSeconds.sink, 1)} s, verification backends ${fmt(lag.postgresCpuSeconds.verify, 1)} s, load generator backend ${fmt(lag.postgresCpuSeconds.load, 1)} s; ` +
+      `replicator peak RSS ${fmt(rr.peakRssMB)} MB; target equal to source: ${lag.verified}` +
+      (v
+        ? `; verification compared ${fmt(v.changedRows)} changed keys and ${fmt(v.sweepRows)} sweep rows (${v.sweeps} complete sweep(s)), ` +
+          `sampled ${fmt(v.sampled)} keys (queue peak ${fmt(v.maxQueue)}), confirmed ${v.differences} difference(s), ${v.errors} error(s).`
+        : '.'),
   );
 }
 const md = `${lines.join('\n')}\n`;

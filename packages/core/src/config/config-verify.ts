@@ -55,8 +55,20 @@ export const verifyChangedSchema = z
       .optional()
       .meta({
         description:
-          'Live re-check of a differing key after at least this long (and at least twice the replication lag); ' +
-          'only differences that persist while the source row stays unchanged are reported. Default 1000.',
+          'Live re-check of a differing key after at least this long, and once replication has applied the source ' +
+          'as of the first read; only differences that persist while the source row stays unchanged are reported. ' +
+          'Default 1000.',
+      }),
+    idleMs: z
+      .int()
+      .min(100)
+      .max(600_000)
+      .optional()
+      .meta({
+        description:
+          'No batch applied for this long means replication has nothing pending, so a re-check need not wait for ' +
+          'a newer batch. Must exceed how long a committed source change can take to show in the change stream. ' +
+          'Default: 2000 for PostgreSQL and MySQL sources, 10000 for SQL Server (capture job polling) and ScyllaDB.',
       }),
   })
   .meta({

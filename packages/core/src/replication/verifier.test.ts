@@ -10,6 +10,7 @@ import {
   type SweepCheckpoint,
   type VerificationStore,
   type VerifyEvent,
+  type VerifySettings,
 } from './verifier.js';
 import { ChangedKeyQueue } from './verify-queue.js';
 import { quietWaitMs } from './verify-quiet-hours.js';
@@ -79,20 +80,27 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((v) => v.stop()));
 });
 
-function setup(n: number, verify: Parameters<typeof verifySettings>[0] = {}, lagMs?: number) {
+function setup(
+  n: number,
+  verify: Parameters<typeof verifySettings>[0] = {},
+  tune: (s: VerifySettings) => void = () => undefined,
+) {
   const source = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(table, rows(n));
   const target = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(table, rows(n));
   const store = new MemoryStore();
   const events: VerifyEvent[] = [];
   const start = () => {
+    const settings = verifySettings(verify);
+    // No pipeline runs here: "replication idle" after 200 ms instead of 2 s.
+    settings.changed.idleMs = 200;
+    tune(settings);
     const v = startVerifier({
       pipeline: 'p',
       tables: [{ table: { schema: 'public', name: 'items' } }],
-      settings: verifySettings(verify),
+      settings,
       source,
       target,
       store,
-      lagMs: () => lagMs,
       onEvent: (e) => events.push(e),
     });
     running.push(v);
@@ -101,9 +109,10 @@ function setup(n: number, verify: Parameters<typeof verifySettings>[0] = {}, lag
   return { source, target, store, events, start };
 }
 
-const batch = (ids: number[]) => ({
+const batch = (ids: number[], commitTimeMs?: number) => ({
   partition: '*',
   position: String(ids[0]),
+  ...(commitTimeMs !== undefined ? { commitTimeMicros: BigInt(commitTimeMs) * 1000n } : {}),
   events: ids.map((id) => ({
     op: 'upsert' as const,
     table: table.id,
@@ -121,7 +130,7 @@ describe('changed-key verification', () => {
     const v = start();
     await until('tables resolved', () => v.status().tables[0]?.state === 'verifying');
     target.put(table.id, { id: 7n, v: 'corrupt' });
-    v.observe(batch([5, 6, 7]));
+    v.committed(batch([5, 6, 7]));
     const run = await until('a stored difference', () => store.runs[0]);
     expect(run.mode).toBe('changed');
     expect(run.result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([
@@ -135,32 +144,61 @@ describe('changed-key verification', () => {
     expect(JSON.stringify(events.filter((e) => e.type === 'differences'))).not.toContain('corrupt');
   });
 
-  it('does not report a row that changes again at the source during the re-check', async () => {
-    // Replication runs 300 ms behind: the re-check waits at least twice that.
-    const { source, target, store, start } = setup(
+  it('does not report a row replication has not caught up on: it waits for the batch, which takes over', async () => {
+    const { source, target, store, start } = setup(10, {
+      changed: { recheckAfterMs: 50 },
+      sweep: { enabled: false },
+    });
+    const v = start();
+    await until('resolved', () => v.status().tables[0]?.state === 'verifying');
+    // The source is already two changes ahead of what the committed batch carried (lag).
+    source.put(table.id, { id: 3n, v: 'newer' });
+    v.committed(batch([3], Date.now() - 1000));
+    // Replication keeps applying older source commits for a while: the re-check must not conclude.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      v.committed({ ...batch([], Date.now() - 1000), events: [] });
+    }
+    expect(store.runs).toEqual([]);
+    // Then the change of row 3 arrives (and with it a newer commit time).
+    target.put(table.id, { id: 3n, v: 'newer' });
+    v.committed(batch([3], Date.now()));
+    await new Promise((r) => setTimeout(r, 50));
+    await until('nothing left to verify', () => v.status().changedLagSeconds === 0);
+    expect(v.status().tables[0]!.changed.rows).toBe(2);
+    expect(store.runs).toEqual([]);
+  });
+
+  it('reports at once when replication has applied past the first read; gives up (reports nothing) when it stays behind', async () => {
+    const { target, store, start } = setup(
       10,
-      { changed: { recheckAfterMs: 200 }, sweep: { enabled: false } },
-      300,
+      { changed: { recheckAfterMs: 0 }, sweep: { enabled: false } },
+      (s) => {
+        s.changed.idleMs = 60_000;
+        s.changed.maxWaitMs = 400;
+      },
     );
     const v = start();
     await until('resolved', () => v.status().tables[0]?.state === 'verifying');
-    source.put(table.id, { id: 3n, v: 'new' }); // the source is ahead of the target (lag)
-    v.observe(batch([3]));
-    await new Promise((r) => setTimeout(r, 100));
-    source.put(table.id, { id: 3n, v: 'newer' }); // still moving during the re-check
-    await new Promise((r) => setTimeout(r, 400));
-    target.put(table.id, { id: 3n, v: 'newer' }); // replication caught up
-    await new Promise((r) => setTimeout(r, 100));
-    await until('nothing left to verify', () => v.status().changedLagSeconds === 0);
-    expect(v.status().tables[0]!.changed.rows).toBeGreaterThanOrEqual(1);
+    target.put(table.id, { id: 4n, v: 'lost update' });
+    // Replication stays behind the first read: no verdict within maxWaitMs, the key is tried again.
+    v.committed(batch([4], Date.now() - 5000));
+    await new Promise((r) => setTimeout(r, 1500));
     expect(store.runs).toEqual([]);
+    // Replication moves past: a batch committed at the source after the read is applied.
+    v.committed(batch([4], Date.now() - 5000));
+    await new Promise((r) => setTimeout(r, 20));
+    v.committed({ ...batch([], Date.now() + 1000), events: [] });
+    const run = await until('the difference', () => store.runs[0]);
+    expect(run.result.differences.map((d) => d.key.id)).toEqual([4n]);
+    expect(run.result.live?.recheckAfterMs).toBeLessThan(400);
   });
 
   it('observes batches through the sink wrapper, skips snapshot batches, and samples under pressure', async () => {
     const { start, events } = setup(10, { changed: { queueKeys: 100 }, sweep: { enabled: false } });
     const v = start();
     await until('resolved', () => v.status().tables[0]?.state === 'verifying');
-    const sink = observeCommits(new InMemoryChangeSink(), (b) => v.observe(b));
+    const sink = observeCommits(new InMemoryChangeSink(), v);
     await sink.prepare('p', [{ source: table, target: table.id, deletes: 'hard' }]);
     const epoch = await sink.acquire('p');
     const plain = (ids: number[], partition: string) => ({
@@ -184,7 +222,7 @@ describe('changed-key verification', () => {
     expect(outcomes.filter((o) => o === 'queued').length).toBe(51);
     expect(outcomes.filter((o) => o === 'sampled').length).toBe(69);
     expect(q.offer({ table: 't', keyText: '1', key: [1], committedAt: 0, attempts: 0 })).toBe('merged');
-    v.observe(batch(Array.from({ length: 300 }, (_, i) => i + 1)));
+    v.committed(batch(Array.from({ length: 300 }, (_, i) => i + 1)));
     const sampled = events
       .filter((e) => e.type === 'sampled')
       .reduce((n, e) => n + (e.type === 'sampled' ? e.keys : 0), 0);

@@ -159,7 +159,19 @@ export interface VerifyStatus {
 /** Settings with defaults applied ({@link verifySettings}). */
 export interface VerifySettings {
   enabled: boolean;
-  changed: { enabled: boolean; queueKeys: number; recheckAfterMs: number; batchKeys: number };
+  changed: {
+    enabled: boolean;
+    queueKeys: number;
+    recheckAfterMs: number;
+    batchKeys: number;
+    /**
+     * No stream batch applied (or being applied) for this long means replication has nothing pending,
+     * so a re-check need not wait for a batch committed after the first read. Default 2000.
+     */
+    idleMs: number;
+    /** A re-check gives up (nothing is reported; changed keys are queued again) after this long. Default 60000. */
+    maxWaitMs: number;
+  };
   sweep: {
     enabled: boolean;
     rowsPerSecond: number;
@@ -184,6 +196,8 @@ export function verifySettings(config: VerifyConfig | undefined): VerifySettings
       queueKeys: config?.changed?.queueKeys ?? 100_000,
       recheckAfterMs: config?.changed?.recheckAfterMs ?? 1000,
       batchKeys: 1000,
+      idleMs: config?.changed?.idleMs ?? 2000,
+      maxWaitMs: 60_000,
     },
     sweep: {
       enabled: enabled && (config?.sweep?.enabled ?? true),
@@ -210,15 +224,26 @@ export interface VerifierOptions {
   /** The target, as a scan source. */
   target: ScanSource;
   store: VerificationStore;
-  /** Current replication lag in ms (the re-check waits at least twice this long). */
-  lagMs?: () => number | undefined;
   onEvent?: (event: VerifyEvent) => void;
 }
 
-/** A running verifier. */
-export interface PipelineVerifier {
-  /** Queues the keys of a batch the sink committed. Never blocks and never throws. */
-  observe(batch: ChangeBatch): void;
+/** What {@link observeCommits} reports about the batches a sink applies. Methods never throw. */
+export interface CommitObserver {
+  /** The sink starts applying `batch`. */
+  applying?(batch: ChangeBatch): void;
+  /** The sink committed `batch` (and its position). */
+  committed(batch: ChangeBatch): void;
+  /** Applying `batch` failed; nothing of it was committed. */
+  failed?(batch: ChangeBatch): void;
+}
+
+/**
+ * A running verifier. As a {@link CommitObserver} it queues the keys of every committed batch (never
+ * blocking) and follows how far replication has applied the source, which the re-check waits for.
+ */
+export interface PipelineVerifier extends CommitObserver {
+  applying(batch: ChangeBatch): void;
+  failed(batch: ChangeBatch): void;
   status(): VerifyStatus;
   /** Stops both loops (the segment being compared is abandoned; its checkpoint is not advanced). */
   stop(): Promise<void>;
@@ -228,6 +253,11 @@ export interface PipelineVerifier {
 const SOFT_DELETE_COLUMN = '_cdc_deleted';
 /** Changed keys still moving after this many re-checks are left to the sweep. */
 const MAX_ATTEMPTS = 3;
+/**
+ * A re-check waits for a batch whose source commit time is this much past the first read: source and
+ * worker clocks are compared (as replication lag is), and this absorbs a small skew.
+ */
+const CLOCK_MARGIN_MS = 250;
 
 interface Table {
   entry: PipelineTable;
@@ -265,7 +295,7 @@ interface Table {
  * ```ts
  * const verifier = startVerifier({ pipeline: 'sales', tables, settings: verifySettings(p.verify),
  *   source: scanSource, target: targetAdapter, store: await PostgresVerificationStore.open(targetAdapter) });
- * await runPipeline({ ...options, sink: observeCommits(sink, (b) => verifier.observe(b)) });
+ * await runPipeline({ ...options, sink: observeCommits(sink, verifier) });
  * await verifier.stop();
  * ```
  */
@@ -274,21 +304,31 @@ export function startVerifier(options: VerifierOptions): PipelineVerifier {
 }
 
 /**
- * A sink that reports every batch it committed to `onCommit` (after the commit; errors of `onCommit` are
- * ignored so verification can never fail the apply).
+ * A sink that tells `observer` about every batch it applies: before, and after the commit (or the
+ * failure). Errors of the observer are ignored, so verification can never fail the apply.
  */
-export function observeCommits(sink: ChangeSink, onCommit: (batch: ChangeBatch) => void): ChangeSink {
+export function observeCommits(sink: ChangeSink, observer: CommitObserver): ChangeSink {
+  const tell = (fn: (() => void) | undefined) => {
+    try {
+      fn?.();
+    } catch {
+      // verification never fails the apply
+    }
+  };
   return {
     prepare: (pipeline, mappings) => sink.prepare(pipeline, mappings),
     acquire: (pipeline) => sink.acquire(pipeline),
     checkpoints: (pipeline) => sink.checkpoints(pipeline),
     async apply(pipeline, epoch, batch) {
-      const result = await sink.apply(pipeline, epoch, batch);
+      tell(observer.applying && (() => observer.applying!(batch)));
+      let result;
       try {
-        onCommit(batch);
-      } catch {
-        // verification never fails the apply
+        result = await sink.apply(pipeline, epoch, batch);
+      } catch (error) {
+        tell(observer.failed && (() => observer.failed!(batch)));
+        throw error;
       }
+      tell(() => observer.committed(batch));
       return result;
     },
     close: () => sink.close(),
@@ -309,6 +349,10 @@ class Verifier implements PipelineVerifier {
   readonly #loops: Promise<void>[] = [];
   #confirmSeq = 0;
   #lastQueueEvent = 0;
+  /** Stream batches being applied; when the last one committed (ms); the newest source commit applied. */
+  #applyingBatches = 0;
+  #lastCommitAt = 0;
+  #appliedThroughMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: VerifierOptions) {
     this.#o = options;
@@ -430,10 +474,25 @@ class Verifier implements PipelineVerifier {
 
   // ---------------------------------------------------------------- changed keys
 
-  observe(batch: ChangeBatch): void {
-    if (!this.#s.changed.enabled || this.#signal.aborted) return;
+  applying(batch: ChangeBatch): void {
+    if (!batch.partition.startsWith(SNAPSHOT_PARTITION_PREFIX)) this.#applyingBatches++;
+  }
+
+  failed(batch: ChangeBatch): void {
+    if (!batch.partition.startsWith(SNAPSHOT_PARTITION_PREFIX)) {
+      this.#applyingBatches = Math.max(0, this.#applyingBatches - 1);
+    }
+  }
+
+  committed(batch: ChangeBatch): void {
     if (batch.partition.startsWith(SNAPSHOT_PARTITION_PREFIX)) return;
     const now = Date.now();
+    this.#applyingBatches = Math.max(0, this.#applyingBatches - 1);
+    this.#lastCommitAt = now;
+    if (batch.commitTimeMicros !== undefined) {
+      this.#appliedThroughMs = Math.max(this.#appliedThroughMs, Number(batch.commitTimeMicros / 1000n));
+    }
+    if (!this.#s.changed.enabled || this.#signal.aborted) return;
     let lost: Map<string, number> | undefined;
     const sampledBy = (label: string) => {
       lost ??= new Map();
@@ -566,10 +625,32 @@ class Verifier implements PipelineVerifier {
   }
 
   /**
-   * The live re-check: differing keys are read again on both sides after the replication lag (the diff
-   * engine's `recheckAfterMs`). A difference persists when it is still there AND the source row did not
-   * change in between (a moving row is re-queued, or left to changed-key verification when the sweep
-   * found it) AND, for changed keys, no newer batch changed it. Persistent ones are stored and reported.
+   * Resolves once replication has applied everything the source had committed at `since` (ms): a batch
+   * whose source commit time is past it was applied, or nothing has been applied nor is being applied
+   * for `idleMs` (replication has nothing pending). Waits at least `recheckAfterMs`. False when that
+   * takes longer than `maxWaitMs` (replication is far behind or stuck) or verification stops.
+   */
+  async #caughtUp(since: number): Promise<boolean> {
+    const { recheckAfterMs, idleMs, maxWaitMs } = this.#s.changed;
+    const start = Date.now();
+    for (;;) {
+      const now = Date.now();
+      if (now - start >= recheckAfterMs) {
+        if (this.#appliedThroughMs >= since + CLOCK_MARGIN_MS) return true;
+        if (this.#applyingBatches === 0 && now - Math.max(this.#lastCommitAt, since) >= idleMs) return true;
+      }
+      if (now - start >= maxWaitMs) return false;
+      if (!(await this.#sleep(50))) return false;
+    }
+  }
+
+  /**
+   * The live re-check: differing keys are read again on both sides once replication has applied
+   * everything the source held at the first read (the diff engine's live mode waits a fixed
+   * `recheckAfterMs`; a running pipeline says when). A difference persists when it is still there AND the
+   * source row did not change in between AND no batch committed meanwhile changed the key (that batch's
+   * verification takes over). A row still moving is queued again (changed keys) or left to changed-key
+   * verification (sweep). Persistent ones are stored, counted and, with `repair: apply`, repaired.
    */
   async #confirm(
     mode: VerifyMode,
@@ -578,62 +659,101 @@ class Verifier implements PipelineVerifier {
     entries: ChangedKey[] = [],
     requeued = new Set<ChangedKey>(),
   ): Promise<void> {
+    const since = Date.now();
     const firstDiffs = await this.#withoutSoftDeleted(t, first.differences);
     if (firstDiffs.length === 0) return;
-    const before = new Map(firstDiffs.map((d) => [this.#keyText(t, d), d]));
-    const lag = this.#o.lagMs?.() ?? 0;
-    const started = performance.now();
-    const second = await diffTables({
-      ...this.#sides(t),
-      keys: firstDiffs.map((d) => t.source!.primaryKey.map((k) => d.key[k])),
-      columns: t.columns,
-      maxDiffs: this.#s.maxDiffs,
-      workers: 0,
-      recheckAfterMs: Math.max(this.#s.changed.recheckAfterMs, 2 * lag + 200),
-      signal: this.#signal,
-    });
     const byKey = new Map(entries.map((e) => [e.keyText, e]));
-    const persistent: Difference[] = [];
-    for (const d of second.differences) {
-      const text = this.#keyText(t, d);
-      const prior = before.get(text);
-      const entry = byKey.get(text);
-      if (entry && this.#queue.superseded(entry)) continue; // a newer batch changed it: verified again
-      if (!prior || !isDeepStrictEqual(prior.source, d.source)) {
-        // Still moving at the source: try again later (changed keys), or leave it to the change stream.
-        if (entry && entry.attempts + 1 < MAX_ATTEMPTS) {
-          this.#queue.settle([entry]);
-          this.#queue.offer({ ...entry, attempts: entry.attempts + 1 });
-          requeued.add(entry);
+    // The sweep's findings are tracked like taken keys, so a batch changing one of them is noticed.
+    const tracked =
+      mode === 'sweep' ? firstDiffs.map((d) => ({ table: t.id, keyText: this.#keyText(t, d) })) : [];
+    this.#queue.track(tracked);
+    try {
+      const again = (entry: ChangedKey | undefined) => {
+        if (!entry || requeued.has(entry)) return;
+        if (entry.attempts + 1 >= MAX_ATTEMPTS) {
+          // Verified often enough without a verdict: left to the sweep, and counted.
+          t.changed.sampled++;
+          this.#emit({ type: 'sampled', pipeline: this.#o.pipeline, table: t.label, keys: 1 });
+          return;
         }
-        continue;
+        this.#queue.settle([entry]);
+        this.#queue.offer({ ...entry, attempts: entry.attempts + 1 });
+        requeued.add(entry);
+      };
+      const waitStarted = performance.now();
+      if (!(await this.#caughtUp(since))) {
+        // Replication is too far behind to tell a difference from a change in flight: nothing is
+        // reported now; changed keys are verified again later, the sweep comes back to its rows.
+        if (!this.#signal.aborted) for (const d of firstDiffs) again(byKey.get(this.#keyText(t, d)));
+        return;
       }
-      persistent.push(d);
+      const waitedMs = Math.round(performance.now() - waitStarted);
+      const before = new Map(firstDiffs.map((d) => [this.#keyText(t, d), d]));
+      const started = performance.now();
+      const second = await diffTables({
+        ...this.#sides(t),
+        keys: firstDiffs.map((d) => t.source!.primaryKey.map((k) => d.key[k])),
+        columns: t.columns,
+        maxDiffs: this.#s.maxDiffs,
+        workers: 0,
+        signal: this.#signal,
+      });
+      const persistent: Difference[] = [];
+      for (const d of second.differences) {
+        const text = this.#keyText(t, d);
+        const prior = before.get(text);
+        // A newer batch changed it: its own verification takes over.
+        if (this.#queue.superseded({ table: t.id, keyText: text })) continue;
+        if (!prior || !isDeepStrictEqual(prior.source, d.source)) {
+          again(byKey.get(text)); // still moving at the source
+          continue;
+        }
+        persistent.push(d);
+      }
+      const kept = await this.#withoutSoftDeleted(t, persistent);
+      if (kept.length === 0) return;
+      const summary = { missing: 0, extra: 0, mismatched: 0 };
+      for (const d of kept) summary[d.kind]++;
+      const result: DiffResult = {
+        ...second,
+        status: 'differences',
+        summary,
+        differences: kept,
+        truncated: first.truncated || second.truncated,
+        live: { recheckAfterMs: waitedMs, resolved: firstDiffs.length - kept.length },
+        notes: [
+          ...second.notes,
+          `always-on verification (${mode}) of pipeline ${this.#o.pipeline}: re-checked once replication had applied the source as of the first read (${waitedMs} ms later)`,
+        ],
+      };
+      await this.#report(mode, t, result, Math.round(performance.now() - started));
+    } finally {
+      this.#queue.settle(tracked);
     }
-    const kept = await this.#withoutSoftDeleted(t, persistent);
-    if (kept.length === 0) return;
-    const summary = { missing: 0, extra: 0, mismatched: 0 };
-    for (const d of kept) summary[d.kind]++;
-    const result: DiffResult = {
-      ...second,
-      status: 'differences',
-      summary,
-      differences: kept,
-      truncated: first.truncated || second.truncated,
-      notes: [...second.notes, `always-on verification (${mode}) of pipeline ${this.#o.pipeline}`],
-    };
+  }
+
+  /** Stores, counts and (with `repair: apply`) repairs confirmed differences. */
+  async #report(mode: VerifyMode, t: Table, result: DiffResult, durationMs: number): Promise<void> {
+    const kept = result.differences;
     const runId = await this.#o.store.recordDifferences({
       pipeline: this.#o.pipeline,
       mode,
       result,
-      durationMs: Math.round(performance.now() - started),
+      durationMs,
       ...(mode === 'sweep' && t.sweep.state ? { cycle: t.sweep.state.cycle } : {}),
     });
     if (mode === 'changed') {
       t.changed.differences += kept.length;
       t.changed.unsavedDiffs += kept.length;
     } else if (t.sweep.state) t.sweep.state.differences += kept.length;
-    this.#emit({ type: 'differences', pipeline: this.#o.pipeline, table: t.label, mode, runId, summary });
+    this.#emit({
+      type: 'differences',
+      pipeline: this.#o.pipeline,
+      table: t.label,
+      mode,
+      runId,
+      summary: result.summary,
+    });
     if (this.#s.repair === 'apply' && this.#o.store.repair) {
       // Soft-delete tables keep deleted rows: a repair never hard-deletes there.
       const operations = t.softDeletes

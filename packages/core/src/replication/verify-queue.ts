@@ -37,8 +37,8 @@ export class ChangedKeyQueue {
   readonly #capacity: number;
   readonly #random: () => number;
   readonly #waiting = new Map<string, ChangedKey>();
-  /** Keys being verified → whether a newer batch changed them since. */
-  readonly #inflight = new Map<string, boolean>();
+  /** Keys being verified → how many checks hold them, and whether a newer batch changed them since. */
+  readonly #inflight = new Map<string, { holds: number; touched: boolean }>();
   #waiters: (() => void)[] = [];
 
   constructor(options: ChangedKeyQueueOptions) {
@@ -64,8 +64,9 @@ export class ChangedKeyQueue {
   offer(entry: ChangedKey): OfferOutcome {
     const id = `${entry.table}\u0000${entry.keyText}`;
     // A key changed again while being verified: its verdict will be dropped, so the newer entry is kept.
-    const inflight = this.#inflight.has(id);
-    if (inflight) this.#inflight.set(id, true);
+    const held = this.#inflight.get(id);
+    if (held) held.touched = true;
+    const inflight = held !== undefined;
     const prior = this.#waiting.get(id);
     if (prior) {
       prior.key = entry.key;
@@ -99,20 +100,38 @@ export class ChangedKeyQueue {
     for (const [id, entry] of this.#waiting) {
       if (out.length >= max) break;
       this.#waiting.delete(id);
-      this.#inflight.set(id, false);
       out.push(entry);
     }
+    this.track(out);
     return out;
   }
 
-  /** Whether a batch committed after {@link ChangedKeyQueue.take} changed this key again. */
-  superseded(entry: Pick<ChangedKey, 'table' | 'keyText'>): boolean {
-    return this.#inflight.get(`${entry.table}\u0000${entry.keyText}`) === true;
+  /**
+   * Starts tracking keys under verification that were not taken from the queue (the sweep's findings):
+   * from now on {@link ChangedKeyQueue.superseded} says whether a batch changed them. Call
+   * {@link ChangedKeyQueue.settle} once per call.
+   */
+  track(entries: readonly Pick<ChangedKey, 'table' | 'keyText'>[]): void {
+    for (const e of entries) {
+      const id = `${e.table}\u0000${e.keyText}`;
+      const held = this.#inflight.get(id);
+      if (held) held.holds++;
+      else this.#inflight.set(id, { holds: 1, touched: false });
+    }
   }
 
-  /** Ends the in-flight tracking of these keys. */
+  /** Whether a batch committed since the key was taken (or tracked) changed it again. */
+  superseded(entry: Pick<ChangedKey, 'table' | 'keyText'>): boolean {
+    return this.#inflight.get(`${entry.table}\u0000${entry.keyText}`)?.touched === true;
+  }
+
+  /** Ends one hold of the in-flight tracking of these keys. */
   settle(entries: readonly Pick<ChangedKey, 'table' | 'keyText'>[]): void {
-    for (const e of entries) this.#inflight.delete(`${e.table}\u0000${e.keyText}`);
+    for (const e of entries) {
+      const id = `${e.table}\u0000${e.keyText}`;
+      const held = this.#inflight.get(id);
+      if (held && --held.holds <= 0) this.#inflight.delete(id);
+    }
   }
 
   /** Resolves when a key is waiting (at once if one is), or when `signal` aborts. */
