@@ -81,14 +81,21 @@ describe('statements', () => {
 
   it('builds canonical text in SQL as binary strings: length-prefixed UTF-8 text, trimmed decimals, float bits', () => {
     expect(canonicalFieldSql(table.columns[1]!, undefined)).toBe(
-      "CONCAT(LENGTH(CONVERT(t.`code ``c``` USING utf8mb4) COLLATE utf8mb4_bin), ':', CAST(CONVERT(t.`code ``c``` USING utf8mb4) COLLATE utf8mb4_bin AS BINARY))",
+      "CONCAT(LENGTH(t.`code ``c``` COLLATE utf8mb4_bin), ':', CAST(t.`code ``c``` COLLATE utf8mb4_bin AS BINARY))",
+    );
+    const latin1 = { ...table.columns[1]!, collation: 'latin1_swedish_ci' };
+    expect(canonicalFieldSql(latin1, undefined)).toContain(
+      'LENGTH(CONVERT(t.`code ``c``` USING utf8mb4) COLLATE utf8mb4_bin)',
     );
     expect(canonicalFieldSql(table.columns[2]!, undefined)).toContain(
       "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(t.`amount` AS CHAR)))",
     );
     expect(canonicalFieldSql(table.columns[3]!, undefined)).toContain('LPAD(LOWER(HEX(');
+    expect(canonicalFieldSql(table.columns[3]!, undefined, 't', 'mariadb')).toContain(
+      'LOWER(HEX(REVERSE(SUBSTRING(COLUMN_CREATE(1, t.`f` AS DOUBLE), -8))))',
+    );
     expect(canonicalFieldSql(table.columns[1]!, { trimTrailingSpaces: true })).toContain(
-      "TRIM(TRAILING ' ' FROM CONVERT(",
+      "TRIM(TRAILING ' ' FROM t.`code ``c``` COLLATE utf8mb4_bin)",
     );
   });
 
@@ -117,6 +124,14 @@ describe('statements', () => {
     expect(ordered.sql).toContain("MD5(GROUP_CONCAT(s.r ORDER BY s.k SEPARATOR ''))");
     expect(ordered.sql).toContain('CAST(((CAST(t.`id` AS DECIMAL(21,0)) - (-5)) - MOD(MOD(');
     expect(ordered.params).toEqual([]);
+    // Within a bounded unit no key can overflow BIGINT: integer arithmetic instead of DECIMAL.
+    const unit = summarizeQuery(
+      single,
+      { ...plan, key: ['id'], bucketing: { kind: 'int-range', column: 'id', start: 0n, width: 100n } },
+      { kind: 'key', lower: ['1000'], upper: ['2000'] },
+    );
+    expect(unit.sql).toContain('CAST(((t.`id` - (0)) - MOD(MOD((t.`id` - (0)), (100))');
+    expect(unit.params).toEqual(['1000', '2000']);
     expect(() => summarizeQuery(table, { ...plan, bucketDigest: 'ordered' })).toThrow(/int-range/);
   });
 

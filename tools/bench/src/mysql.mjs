@@ -285,6 +285,15 @@ try {
             verdict = { exact: false, error: `${error.message}: ${out.stderr.slice(0, 400)}` };
           }
           samples[i].push({ ...out, ...verdict });
+          if (!verdict.exact) {
+            // Kept for inspection: what the run printed when it did not find exactly the planted drift.
+            const file = opts.out.replace(
+              /\.md$/,
+              `.inexact-${rows}-${drift ? 'drift' : 'same'}-${i}-${r}.txt`,
+            );
+            writeFileSync(file, `${out.stdout}\n--- stderr ---\n${out.stderr}`);
+            console.error(`  (output kept in ${file})`);
+          }
           console.error(
             `  ${tool.name}: ${out.wall.toFixed(2)} s (client CPU ${out.clientCpu?.toFixed(2) ?? '?'} s, mariadbd CPU ${out.mysqlCpu?.toFixed(2) ?? '?'} s), ${out.rssMb?.toFixed(0) ?? '?'} MB, exact=${verdict.exact}${verdict.error ? ` (${verdict.error})` : ''}`,
           );
