@@ -232,6 +232,12 @@ if (!mysqlServer) {
   process.exit(0);
 }
 const pgServer = await startBenchServer();
+// Interrupted: stop both servers (an `exit` hook cannot wait for them).
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    void Promise.allSettled([mysqlServer.stop(), pgServer.stop()]).then(() => process.exit(130));
+  });
+}
 console.error(`servers: ${mysqlServer.version}; PostgreSQL ${pgServer.kind} ${pgServer.version}`);
 const results = [];
 const load = [];
