@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdcError } from '@cdc/core';
 import { embeddedPostgresBinaries, type EmbeddedPostgresBinaries } from './embedded-postgres-binaries.js';
+import { lastLines, stopped } from './server-process.js';
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -131,15 +132,6 @@ function runToCompletion(
   });
 }
 
-function lastLines(output: string, n = 3): string {
-  return output
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-n)
-    .join(' | ');
-}
-
 function spawnError(file: string, error: NodeJS.ErrnoException): CdcError {
   return new CdcError('ENVIRONMENT', `cannot start ${file}: ${error.code ?? error.message}`, {
     hint:
@@ -200,11 +192,6 @@ function startPostmaster(
     child.on('error', (error) => settle(spawnError(binaries.postgres, error)));
     child.on('exit', (code, signal) => settle(new Error(lastLines(output) || `exit code ${code ?? signal}`)));
   });
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Fast shutdown (SIGINT); immediate (SIGQUIT) if it takes more than 30 s. */

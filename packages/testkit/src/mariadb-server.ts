@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CdcError } from '@cdc/core';
 import { freePort } from './embedded-postgres-server.js';
+import { lastLines, stopped } from './server-process.js';
 
 /** Options of {@link startMariaDb}. */
 export interface MariaDbOptions {
@@ -96,15 +97,6 @@ function installExitHook(): void {
   });
 }
 
-function lastLines(output: string, n = 3): string {
-  return output
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .slice(-n)
-    .join(' | ');
-}
-
 /** `--user=root` when running as root (mariadbd refuses root otherwise); nothing as an ordinary user. */
 function userFlag(): string[] {
   return process.getuid?.() === 0 ? ['--user=root'] : [];
@@ -164,11 +156,6 @@ function startServer(
     );
     child.on('exit', (code, signal) => settle(new Error(lastLines(output) || `exit code ${code ?? signal}`)));
   });
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**

@@ -5,7 +5,8 @@
 // identical and with 100 planted differences (90 updates, 5 missing, 5 extra) in the PostgreSQL copy.
 // Times `--hashing auto` (MD5 of canonical text in both databases), `--hashing client` (both sides hashed
 // in cdc) and a plain read of the MariaDB side for scale: median wall, peak RSS, client CPU, mariadbd CPU,
-// and whether the differences found equal the planted ones exactly. Needs the built CLI (npm run bench).
+// PostgreSQL backend CPU (Debian server), and whether the differences found equal the planted ones exactly.
+// Needs the built CLI (npm run bench).
 // Options: --sizes 1000000 --runs 3 --out tools/bench/results/mysql.md
 //          --read <mysql-url>  (internal: scan the bench table once and print the row count)
 import { spawnSync } from 'node:child_process';
@@ -184,16 +185,20 @@ async function createPgTarget(serverUrl, rows, drift) {
   return { url, planted };
 }
 
-function timed(args, mysqlPid) {
+function timed(args, mysqlPid, pgCpu) {
   const full = timeBin
     ? [timeBin, ['-f', '__TIME__ %e %M %U %S', process.execPath, ...args]]
     : [process.execPath, args];
   const db0 = processCpu(mysqlPid);
+  const pg0 = pgCpu?.();
   const t0 = process.hrtime.bigint();
   const res = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(res.stderr ?? '');
   const db1 = processCpu(mysqlPid);
+  // PostgreSQL backends exit just after their client: wait for the postmaster to reap them.
+  if (pgCpu) spawnSync('sleep', ['0.3']);
+  const pg1 = pgCpu?.();
   return {
     status: res.status,
     stdout: res.stdout,
@@ -202,6 +207,7 @@ function timed(args, mysqlPid) {
     rssMb: m ? Number(m[2]) / 1024 : undefined,
     clientCpu: m ? Number(m[3]) + Number(m[4]) : undefined,
     mysqlCpu: db0 === undefined || db1 === undefined ? undefined : db1 - db0,
+    pgCpu: pg0 === undefined || pg1 === undefined ? undefined : pg1 - pg0,
   };
 }
 
@@ -283,7 +289,7 @@ try {
       for (let r = 0; r < Number(opts.runs); r++) {
         tools.forEach((tool, i) => {
           load.push(loadavg()[0]);
-          const out = timed(tool.args, mysqlServer.pid);
+          const out = timed(tool.args, mysqlServer.pid, pgServer.backendCpuSeconds);
           let verdict;
           try {
             verdict = tool.check(out);
@@ -301,7 +307,7 @@ try {
             console.error(`  (output kept in ${file})`);
           }
           console.error(
-            `  ${tool.name}: ${out.wall.toFixed(2)} s (client CPU ${out.clientCpu?.toFixed(2) ?? '?'} s, mariadbd CPU ${out.mysqlCpu?.toFixed(2) ?? '?'} s), ${out.rssMb?.toFixed(0) ?? '?'} MB, exact=${verdict.exact}${verdict.error ? ` (${verdict.error})` : ''}`,
+            `  ${tool.name}: ${out.wall.toFixed(2)} s (client CPU ${out.clientCpu?.toFixed(2) ?? '?'} s, mariadbd CPU ${out.mysqlCpu?.toFixed(2) ?? '?'} s, PostgreSQL CPU ${out.pgCpu?.toFixed(2) ?? '?'} s), ${out.rssMb?.toFixed(0) ?? '?'} MB, exact=${verdict.exact}${verdict.error ? ` (${verdict.error})` : ''}`,
           );
         });
       }
@@ -316,6 +322,7 @@ try {
           peakRssMb: Math.max(...s.map((x) => x.rssMb ?? 0)) || undefined,
           clientCpuSeconds: median(s.map((x) => x.clientCpu)),
           mysqlCpuSeconds: median(s.map((x) => x.mysqlCpu)),
+          pgCpuSeconds: median(s.map((x) => x.pgCpu)),
           hashing: s[0]?.hashing,
           exact: s.every((x) => x.exact),
         });
@@ -332,11 +339,11 @@ const sec = (x) => (x === undefined ? '?' : `${x.toFixed(2)} s`);
 const lines = [
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${mysqlServer.version} → PostgreSQL ${pgServer.version}; ${opts.runs} runs each, interleaved; medians; 1-minute load average during the runs ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}.`,
   '',
-  '| rows | case | tool | median wall | peak RSS | client CPU | mariadbd CPU | hashing | differences exact |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| rows | case | tool | median wall | peak RSS | client CPU | mariadbd CPU | PostgreSQL CPU | hashing | differences exact |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.rows.toLocaleString('en-US')} | ${r.drift} | ${r.tool} | ${sec(r.medianSeconds)} | ${r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB` : '?'} | ${sec(r.clientCpuSeconds)} | ${sec(r.mysqlCpuSeconds)} | ${r.hashing ?? '–'} | ${r.exact ? 'yes' : 'NO'} |`,
+      `| ${r.rows.toLocaleString('en-US')} | ${r.drift} | ${r.tool} | ${sec(r.medianSeconds)} | ${r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB` : '?'} | ${sec(r.clientCpuSeconds)} | ${sec(r.mysqlCpuSeconds)} | ${sec(r.pgCpuSeconds)} | ${r.hashing ?? '–'} | ${r.exact ? 'yes' : 'NO'} |`,
   ),
 ];
 mkdirSync(dirname(opts.out), { recursive: true });
