@@ -12,7 +12,7 @@ import {
   type RunRecord,
 } from '@cdc/postgres';
 import type { OpenConnection } from './connect.js';
-import type { ReportRun, ReportTable } from './reconcile-report.js';
+import type { ReportRun, ReportTable } from '@cdc/console';
 
 /** Opens (and migrates) the result store of a PostgreSQL connection. */
 export async function openResultStore(conn: OpenConnection): Promise<PostgresResultStore> {

@@ -208,7 +208,7 @@ describe('configured commands (built binary, real PostgreSQL)', () => {
     expect((await cdc(['diff', '--config', config, '--table', 'src.customers'], env)).code).toBe(0);
     const status = await cdc(['status', '--config', config, '--format', 'json'], env);
     expect(status.code).toBe(0);
-    const rows = JSON.parse(status.stdout) as { table: string; verification: unknown }[];
+    const rows = (JSON.parse(status.stdout) as { tables: { table: string; verification: unknown }[] }).tables;
     expect(rows.find((r) => r.table === 'src.customers')?.verification).toMatchObject({
       verifiedThrough: '2026-01-01T00:00:00.000Z',
       sweep: { cycle: 2, segmentsDone: 1, segmentsTotal: 2 },

@@ -271,7 +271,9 @@ pipelines:
     const status = await cdc(['status', '--config', config, '--format', 'json'], env);
     expect(status.code).toBe(0);
     expectNoLeak(status);
-    const rows = JSON.parse(status.stdout) as { pipeline: string; table: string; target: string }[];
+    const rows = (
+      JSON.parse(status.stdout) as { tables: { pipeline: string; table: string; target: string }[] }
+    ).tables;
     expect(rows.map((r) => [r.pipeline, r.table, r.target])).toEqual([
       ['orders', 'orders.orders', 'replica.orders'],
     ]);

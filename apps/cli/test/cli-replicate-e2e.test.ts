@@ -151,7 +151,8 @@ describe.skipIf(!MSSQL_URL)('SQL Server → PostgreSQL (real server)', () => {
 
     const status = await run(['status', '--format', 'json']);
     expect(status.code).toBe(0);
-    const [row] = JSON.parse(status.stdout) as { snapshot: string; position: string | null }[];
+    const [row] = (JSON.parse(status.stdout) as { tables: { snapshot: string; position: string | null }[] })
+      .tables;
     expect(row).toMatchObject({ snapshot: 'done' });
     // The merged stream position: the commit LSN `xxxxxxxx:xxxxxxxx:xxxx` (optionally /seqval/operation).
     expect(row?.position).toMatch(/^[0-9a-f]{8}:[0-9a-f]{8}:[0-9a-f]{4}/i);
@@ -251,7 +252,8 @@ describe.skipIf(!SCYLLA_URL)('ScyllaDB → PostgreSQL (real cluster)', () => {
 
     const status = await run(['status', '--format', 'json']);
     expect(status.code).toBe(0);
-    const [row] = JSON.parse(status.stdout) as { snapshot: string; position: string | null }[];
+    const [row] = (JSON.parse(status.stdout) as { tables: { snapshot: string; position: string | null }[] })
+      .tables;
     expect(row).toMatchObject({ snapshot: 'done' });
     expect(row?.position).toMatch(/stream group\(s\), all consumed up to /);
   }, 300_000);

@@ -87,7 +87,12 @@ export function reconcilePairs(config: CdcConfig): ReconcilePair[] {
         target: t.transform?.target ?? t.table,
         ...(t.key ? { key: t.key } : {}),
         ...(t.transform?.includeColumns ? { columns: t.transform.includeColumns } : {}),
-        ...(t.transform?.excludeColumns ? { excludeColumns: t.transform.excludeColumns } : {}),
+        // Masked columns hold other values in the target by design: never compared (nor stored as a difference).
+        ...(t.transform?.excludeColumns || t.transform?.mask
+          ? {
+              excludeColumns: [...(t.transform.excludeColumns ?? []), ...Object.keys(t.transform.mask ?? {})],
+            }
+          : {}),
       });
     }
   }

@@ -1,5 +1,13 @@
 /** Loads the worker's configuration file: validation, `${ENV}` interpolation, secret references (env:, file:, vault:). */
-import { defaultSecretResolvers, loadConfigFile, resolveConfigSecrets, type CdcConfig } from '@cdc/core';
+import {
+  CdcError,
+  defaultSecretResolvers,
+  describeError,
+  loadConfigFile,
+  resolveConfigSecrets,
+  resolveSecretDetailed,
+  type CdcConfig,
+} from '@cdc/core';
 
 /** The validated configuration with secrets resolved, and the resolved secret values (for log redaction). */
 export async function loadWorkerConfig(
@@ -13,6 +21,22 @@ export async function loadWorkerConfig(
     const vault = await resolveVaultConfig(parsed.vault, defaultSecretResolvers(env));
     extra.push(vaultSecretResolver(createVaultClient(vault)));
   }
-  const { config, secrets } = await resolveConfigSecrets(parsed, defaultSecretResolvers(env, extra), path);
+  const resolvers = defaultSecretResolvers(env, extra);
+  const { config, secrets } = await resolveConfigSecrets(parsed, resolvers, path);
+  const token = config.metrics?.token;
+  if (config.metrics && token !== undefined) {
+    // The console's bearer token: a secret reference like the passwords (a literal is used as written).
+    let resolved: string | undefined;
+    try {
+      resolved = (await resolveSecretDetailed(token, resolvers))?.value;
+    } catch (error) {
+      throw new CdcError('CONFIG_INVALID', `${path}: metrics.token: ${describeError(error)}`, {
+        hint: 'give metrics.token as env:NAME, file:/path or vault:mount/path#key that resolves',
+        cause: error,
+      });
+    }
+    if (resolved !== undefined) config.metrics.token = resolved;
+    secrets.push(config.metrics.token!);
+  }
   return { config, secrets: [...secrets] };
 }

@@ -1,22 +1,18 @@
 /**
- * The worker's JSON status document, `GET /api/v1/status` (`docs/metrics.md`): small and versioned —
- * fields are only added within a version; removing or changing one bumps {@link WORKER_STATUS_VERSION}.
+ * The worker's live part of the status document (`GET /api/v1/status`, `docs/api.md`): pipeline states,
+ * their always-on verification, lag and apply rate. The document itself (tables, repairs, version) is
+ * @cdc/console's, shared with `cdc status --format json`.
  */
+import { STATUS_DOCUMENT_VERSION, type PipelineActivity, type StatusPipeline } from '@cdc/console';
 import type { VerifyStatus } from '@cdc/core';
 
-/** Version of {@link WorkerStatus}. */
-export const WORKER_STATUS_VERSION = 1;
+/** Version of the status document ({@link STATUS_DOCUMENT_VERSION} of @cdc/console). */
+export const WORKER_STATUS_VERSION = STATUS_DOCUMENT_VERSION;
 
 /** One pipeline in the status document. */
-export interface WorkerPipelineStatus {
-  name: string;
-  state: 'starting' | 'running' | 'stopped' | 'failed';
-  error?: string;
-  /** Always-on verification; `null` while it starts or when `verify.enabled` is false. */
-  verification: Omit<VerifyStatus, 'pipeline'> | null;
-}
+export type WorkerPipelineStatus = StatusPipeline;
 
-/** The status document. */
+/** The worker's live status: the status document without the tables and repairs read from the targets. */
 export interface WorkerStatus {
   version: typeof WORKER_STATUS_VERSION;
   service: 'cdc-worker';
@@ -24,11 +20,12 @@ export interface WorkerStatus {
   pipelines: WorkerPipelineStatus[];
 }
 
-/** Builds the status document from the pipeline states and their verification. */
+/** Builds the live status from the pipeline states, their verification and (optionally) their activity. */
 export function workerStatus(
-  pipelines: ReadonlyMap<string, { state: WorkerPipelineStatus['state']; error?: string }>,
+  pipelines: ReadonlyMap<string, { state: Exclude<StatusPipeline['state'], 'unknown'>; error?: string }>,
   verification: (pipeline: string) => VerifyStatus | undefined,
   now = new Date(),
+  activity?: PipelineActivity,
 ): WorkerStatus {
   return {
     version: WORKER_STATUS_VERSION,
@@ -41,7 +38,13 @@ export function workerStatus(
         const { pipeline: _pipeline, ...rest } = v;
         verify = rest;
       }
-      return { name, state: s.state, ...(s.error ? { error: s.error } : {}), verification: verify };
+      return {
+        name,
+        state: s.state,
+        ...(s.error ? { error: s.error } : {}),
+        verification: verify,
+        ...(activity ? activity.of(name, now.getTime()) : {}),
+      };
     }),
   };
 }

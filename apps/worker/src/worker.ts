@@ -3,6 +3,7 @@
  * the scheduled reconciliation (croner), and `/healthz` `/readyz` `/metrics` `/api/v1/status`. `stop()` drains: pipelines finish the batch being
  * committed, no new reconciliation starts, a running one is cancelled and recorded, then the server closes.
  */
+import { hostname } from 'node:os';
 import {
   abortableSleep,
   backoffDelay,
@@ -20,8 +21,16 @@ import {
   type PipelineEvent,
 } from '@cdc/core';
 import {
+  collectStatusDocument,
+  consoleRoutes,
+  listDifferences,
+  PipelineActivity,
+  type StatusDocument,
+} from '@cdc/console';
+import {
   createCdcMetrics,
   createLogger,
+  redactText,
   startMetricsServer,
   type CdcMetrics,
   type Logger,
@@ -84,8 +93,10 @@ export interface Worker {
   reconcileNow(): Promise<ReconcileRunOutcome[] | undefined>;
   /** Outcomes of finished reconciliation runs, most recent last. */
   readonly reconcileHistory: readonly ReconcileRunOutcome[];
-  /** The status document of `GET /api/v1/status` (pipelines and their verification). */
+  /** The live part of the status document: pipelines, their verification, lag and apply rate. */
   status(): WorkerStatus;
+  /** The status document of `GET /api/v1/status` (`docs/api.md`): live pipelines plus tables and repairs. */
+  statusDocument(): Promise<StatusDocument>;
   /** Drains and stops. Idempotent. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped. */
@@ -132,13 +143,46 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   for (const p of pipelines) states.set(p.name, { state: 'starting' });
 
   const verifications = new Map<string, PipelineVerification>();
-  const status = () => workerStatus(states, (name) => verifications.get(name)?.status());
+  const activity = new PipelineActivity();
+  const status = () =>
+    workerStatus(states, (name) => verifications.get(name)?.status(), new Date(), activity);
+  // Tables and repairs come from the targets: read at most once a second, however many clients poll.
+  let stored: { at: number; read: Promise<Pick<StatusDocument, 'tables' | 'repairs'>> } | undefined;
+  const statusDocument = async (): Promise<StatusDocument> => {
+    if (!stored || Date.now() - stored.at > 1000) {
+      const read = collectStatusDocument({
+        service: 'cdc-worker',
+        config,
+        pipelines,
+        connectors,
+        redact: (text) => redactText(text, options.secrets),
+      });
+      stored = { at: Date.now(), read };
+      read.catch(() => (stored = undefined));
+    }
+    const { tables, repairs } = await stored.read;
+    return { ...status(), tables, repairs };
+  };
   const targets = [...new Set(pipelines.map((p) => p.target))];
   const server: MetricsServer = await startMetricsServer({
     registry: metrics.registry,
     port: options.metricsPort ?? config.metrics?.port ?? DEFAULT_PORT,
-    ...(config.metrics?.host ? { host: config.metrics.host } : {}),
-    status,
+    // This machine only, unless metrics.host says otherwise (the console and API show table names).
+    host: config.metrics?.host ?? '127.0.0.1',
+    ...(config.metrics?.token ? { token: config.metrics.token } : {}),
+    status: statusDocument,
+    routes: consoleRoutes({
+      title: hostname(),
+      differences: async ({ pipeline, table, offset, limit }) => {
+        const p = pipelines.find((x) => x.name === pipeline);
+        if (!p) {
+          throw new CdcError('TABLE_NOT_FOUND', `no pipeline named ${pipeline}`, {
+            hint: `pipelines: ${pipelines.map((x) => x.name).join(', ') || 'none'}`,
+          });
+        }
+        return listDifferences({ config, pipeline: p, table, offset, limit });
+      },
+    }),
     readinessChecks: [
       {
         name: 'pipelines',
@@ -272,6 +316,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         break;
       case 'applied': {
         metrics.replicationApplyBatchSeconds.observe({ pipeline: name }, event.durationMs / 1000);
+        activity.record(name, {
+          changes: event.tables.reduce((n, t) => n + t.upserts + t.deletes, 0),
+          ...(event.lagMs !== undefined ? { lagMs: event.lagMs } : {}),
+        });
         metrics.replicationHeartbeat.set({ pipeline: name }, Date.now() / 1000);
         for (const t of event.tables) {
           const table = formatTableId(t.table);
@@ -367,6 +415,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     reconcileNow: reconcile,
     reconcileHistory: history,
     status,
+    statusDocument,
     stop() {
       stopping ??= (async () => {
         logger.info('worker draining');

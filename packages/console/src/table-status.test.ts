@@ -1,7 +1,7 @@
 import { encodeGroupPosition, encodeStartPosition, startPartition } from '@cdc/scylla';
 import { snapshotPartition } from '@cdc/sqlserver';
 import { describe, expect, it } from 'vitest';
-import { tableStream } from './status.js';
+import { tableStream } from './table-status.js';
 
 const at = (position: string, updated = '2026-12-01T10:00:00.000Z') => ({ position, updated });
 

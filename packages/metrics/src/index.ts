@@ -13,8 +13,10 @@ export type {
   ReadinessReport,
   MetricsServerOptions,
   MetricsServer,
+  HttpRouteRequest,
+  HttpRouteAnswer,
 } from './metrics-server.js';
-export { startMetricsServer, STATUS_PATH } from './metrics-server.js';
+export { startMetricsServer, STATUS_PATH, TOKEN_COOKIE } from './metrics-server.js';
 export { REDACTED, SecretRedactor, redactText, redactValue, isSensitiveKey } from './log-redaction.js';
 export type { CorrelationIds, CreateLoggerOptions, Logger } from './logger.js';
 export { createLogger, runWithCorrelation, currentCorrelation, withCorrelation } from './logger.js';

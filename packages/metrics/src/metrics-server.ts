@@ -1,8 +1,11 @@
 /**
  * The worker's HTTP endpoints: `/metrics` (Prometheus exposition), `/healthz` (liveness: the process
  * answers), `/readyz` (readiness: every registered check passes, with a structured JSON report and
- * 503 when not ready) and, when given, the versioned JSON status `/api/v1/status`. Failing to bind the port is a startup error, never a silent degradation.
+ * 503 when not ready), when given the versioned JSON status `/api/v1/status`, and any further read-only
+ * routes (the web console). An optional bearer token guards `/` and `/api/`; the probes and `/metrics` stay
+ * open. Failing to bind the port is a startup error, never a silent degradation.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -54,7 +57,38 @@ export interface MetricsServerOptions {
    * described in `docs/metrics.md`). Without it the path answers 404.
    */
   status?: () => Promise<unknown> | unknown;
+  /**
+   * Further read-only GET routes (e.g. the web console), asked for any other path; `undefined` means not
+   * mine (404).
+   */
+  routes?: (request: HttpRouteRequest) => Promise<HttpRouteAnswer | undefined> | HttpRouteAnswer | undefined;
+  /**
+   * A bearer token that every path except `/healthz`, `/readyz` and `/metrics` requires, as
+   * `Authorization: Bearer <token>` or the cookie a browser gets from `/?token=<token>`. Unset: open.
+   */
+  token?: string;
 }
+
+/** A GET request to one of {@link MetricsServerOptions.routes}. */
+export interface HttpRouteRequest {
+  path: string;
+  query: URLSearchParams;
+}
+
+/** The answer of a route: a body with its content type. */
+export interface HttpRouteAnswer {
+  status?: number;
+  contentType: string;
+  body: string | Uint8Array;
+  /** Extra headers (e.g. `cache-control`). */
+  headers?: Record<string, string>;
+}
+
+/** The cookie that carries the token for a browser, after it opened `/?token=…` once. */
+export const TOKEN_COOKIE = 'cdc_console_token';
+
+/** The paths that never need the token (probes and Prometheus scrapes). */
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** A running metrics server. */
 export interface MetricsServer {
@@ -85,10 +119,36 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
       return;
+    }
+    if (options.token !== undefined && !OPEN_PATHS.has(path)) {
+      const given = url.searchParams.get('token');
+      if (path === '/' && given !== null && sameSecret(given, options.token)) {
+        // Once, from a link: the token moves into a cookie and out of the address bar (and history).
+        res
+          .writeHead(303, {
+            location: '/',
+            'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`,
+            'cache-control': 'no-store',
+          })
+          .end();
+        return;
+      }
+      if (!authorized(req, options.token)) {
+        res.writeHead(401, {
+          'www-authenticate': 'Bearer realm="cdc"',
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        res.end(
+          `${JSON.stringify({ error: 'unauthorized', hint: 'send Authorization: Bearer <metrics.token>, or open /?token=<metrics.token> once' })}\n`,
+        );
+        return;
+      }
     }
     if (path === '/metrics') {
       const body = await options.registry.metrics();
@@ -108,6 +168,17 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
     if (path === STATUS_PATH && options.status) {
       json(res, 200, await options.status());
+      return;
+    }
+    const answer = options.routes ? await options.routes({ path, query: url.searchParams }) : undefined;
+    if (answer) {
+      res.writeHead(answer.status ?? 200, {
+        'content-type': answer.contentType,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        ...answer.headers,
+      });
+      res.end(req.method === 'HEAD' ? undefined : answer.body);
       return;
     }
     json(res, 404, {
@@ -193,6 +264,28 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Readi
   } finally {
     if (timer) clearTimeout(timer);
   }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ') && sameSecret(header.slice(7).trim(), token)) return true;
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === TOKEN_COOKIE) {
+      try {
+        if (sameSecret(decodeURIComponent(value.join('=')), token)) return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return false;
 }
 
 function elapsed(t0: number): number {

@@ -8,7 +8,13 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { METRIC_CATALOG, createCdcMetrics, startMetricsServer, type MetricsServer } from '../src/index.js';
+import {
+  METRIC_CATALOG,
+  TOKEN_COOKIE,
+  createCdcMetrics,
+  startMetricsServer,
+  type MetricsServer,
+} from '../src/index.js';
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -165,6 +171,42 @@ describe('metrics server', () => {
     expect(await res.json()).toEqual({ version: 1, calls: 1 });
     const without = await start();
     expect((await fetch(`${without.url}/api/v1/status`)).status).toBe(404);
+  });
+
+  it('answers further routes, and guards everything but the probes and /metrics with the token', async () => {
+    const server = await start({
+      token: 's3cret-token',
+      status: () => ({ version: 1 }),
+      routes: ({ path, query }) =>
+        path === '/' ? { contentType: 'text/html', body: `<p>${query.get('x') ?? ''}</p>` } : undefined,
+    });
+    const bearer = { authorization: 'Bearer s3cret-token' };
+    for (const open of ['/healthz', '/readyz', '/metrics']) {
+      expect((await fetch(`${server.url}${open}`)).status).toBe(200);
+    }
+    for (const guarded of ['/', '/api/v1/status', '/nope']) {
+      const res = await fetch(`${server.url}${guarded}`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="cdc"');
+      expect(await res.text()).not.toContain('s3cret-token');
+    }
+    expect(
+      (await fetch(`${server.url}/`, { headers: { authorization: 'Bearer s3cret-tokeN' } })).status,
+    ).toBe(401);
+    const page = await fetch(`${server.url}/?x=1`, { headers: bearer });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await page.text()).toBe('<p>1</p>');
+    expect((await fetch(`${server.url}/nope`, { headers: bearer })).status).toBe(404);
+    const link = await fetch(`${server.url}/?token=s3cret-token`, { redirect: 'manual' });
+    expect(link.status).toBe(303);
+    expect(link.headers.get('location')).toBe('/');
+    const cookie = link.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).toBe(`${TOKEN_COOKIE}=s3cret-token`);
+    expect((await fetch(`${server.url}/api/v1/status`, { headers: { cookie } })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/api/v1/status`, { headers: { cookie: `${TOKEN_COOKIE}=x` } })).status,
+    ).toBe(401);
   });
 
   it('is ready with no checks, 404s unknown paths and refuses other methods', async () => {

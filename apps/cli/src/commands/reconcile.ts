@@ -4,6 +4,13 @@
  * self-contained HTML file with the drift chart).
  */
 import { writeFile } from 'node:fs/promises';
+import {
+  renderHtmlReport,
+  renderRunMarkdown,
+  renderRunText,
+  type ReportRun,
+  type ReportTable,
+} from '@cdc/console';
 import { CdcError, embeddedPipelines, type CdcConfig, type DiffResult } from '@cdc/core';
 import { Option, type Command } from 'commander';
 import { classifyError, ExitCode } from '../cli-error.js';
@@ -12,13 +19,6 @@ import { configuredPair, requireConfigPath, withResultStore } from '../configure
 import { action, type CliDeps, type CommandContext } from '../context.js';
 import { comparePair, openPair, type PairSpec } from '../diff-session.js';
 import { withExamples } from '../help.js';
-import {
-  renderHtmlReport,
-  renderRunMarkdown,
-  renderRunText,
-  type ReportRun,
-  type ReportTable,
-} from '../reconcile-report.js';
 import { recordFailure, recordResult, toReportRun } from '../result-store.js';
 
 /** Every configured pair to reconcile (reconcile.tables, else every table), grouped by target connection. */

@@ -1,14 +1,17 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StatusDocument } from '@cdc/console';
 import { createTestDatabase, useTestDatabase, type TestDatabase } from '@cdc/testkit';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadResolvedConfig, type CliDeps } from '../context.js';
 import { Redactor } from '../redact.js';
 import { registerReplicateCommand, type ReplicationCommandOptions } from './replicate.js';
 import { registerSnapshotCommand } from './snapshot.js';
-import { registerStatusCommand, type TableStatus } from './status.js';
+import { registerStatusCommand } from './status.js';
 
 // Real source and target databases; the commands run in-process with captured output.
 const src = useTestDatabase('cdc_cli_src');
@@ -86,7 +89,21 @@ describe('cdc replicate / snapshot / status (real PostgreSQL)', () => {
 
     const status = await run(['status', '--config', configFile, '--format', 'json']);
     expect(status.code).toBe(0);
-    const [table] = JSON.parse(status.stdout) as TableStatus[];
+    const doc = JSON.parse(status.stdout) as StatusDocument;
+    // The same versioned document as the worker's GET /api/v1/status, valid against its published schema.
+    const schema = JSON.parse(
+      await readFile(new URL('../../../../docs/api/status.schema.json', import.meta.url), 'utf8'),
+    ) as object;
+    const ajv = new Ajv2020({ allErrors: true });
+    addFormats.default(ajv, ['date-time']);
+    const validate = ajv.compile(schema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(doc).toMatchObject({
+      version: 1,
+      service: 'cdc',
+      pipelines: [{ name: 'shop', state: 'unknown' }],
+    });
+    const [table] = doc.tables;
     expect(table).toMatchObject({
       pipeline: 'shop',
       table: 'public.items',

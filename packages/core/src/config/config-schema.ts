@@ -244,8 +244,25 @@ export const reconcileSchema = z.strictObject({
 
 /** The Prometheus endpoint. */
 export const metricsSchema = z.strictObject({
-  port: z.int().min(1).max(65535).meta({ description: 'Port of /metrics, /healthz and /readyz.' }),
-  host: z.string().optional(),
+  port: z
+    .int()
+    .min(1)
+    .max(65535)
+    .meta({ description: 'Port of /metrics, /healthz, /readyz, the status API and the web console.' }),
+  host: z.string().optional().meta({
+    description:
+      'Interface the worker binds. Default 127.0.0.1 (this machine only); 0.0.0.0 for every interface.',
+  }),
+  token: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        'Bearer token the web console (/) and the API (/api/…) require; /healthz, /readyz and /metrics stay open. ' +
+        'A secret reference: env:NAME, file:/path or vault:mount/path#key.',
+      examples: ['env:CDC_CONSOLE_TOKEN'],
+    }),
 });
 
 /** The whole configuration file. */

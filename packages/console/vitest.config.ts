@@ -1,0 +1,3 @@
+import { defineCdcTestConfig } from '../../tools/vitest.shared';
+
+export default defineCdcTestConfig();
