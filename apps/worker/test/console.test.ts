@@ -1,12 +1,16 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MASKED, type DifferencePage, type StatusDocument } from '@cdc/console';
 import { createLogger } from '@cdc/metrics';
 import { connectPostgres, PostgresResultStore } from '@cdc/postgres';
 import { createTestDatabase, useTestDatabase, type TestDatabase } from '@cdc/testkit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type Worker } from '../src/index.js';
 import { loadWorkerConfig } from '../src/worker-config.js';
@@ -203,5 +207,93 @@ describe('GET /api/v1/status (real PostgreSQL)', () => {
       await fetch(`${worker.url}/api/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).text();
     expect(body).not.toContain(SECRET_EMAIL);
+  });
+});
+
+/** Debian's chromium (`apt-get install -y chromium`; `.ci/run` installs it), or CDC_TEST_CHROMIUM. */
+const CHROMIUM = [process.env.CDC_TEST_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p): p is string => !!p && existsSync(p),
+);
+if (!CHROMIUM) {
+  console.warn(
+    'SKIPPED: the web console browser test needs chromium (apt-get install -y chromium, or CDC_TEST_CHROMIUM)',
+  );
+}
+
+describe.skipIf(!CHROMIUM)('the web console in a real browser (chromium, real PostgreSQL)', () => {
+  it('shows the pipeline, updates its lag, the planted difference with its key, masked values masked; axe finds nothing serious', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM!, chromiumSandbox: false });
+    try {
+      // bypassCSP only lets the test inject axe-core; requests are checked below to stay on the worker.
+      const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${worker.url}/?token=${TOKEN}`);
+      expect(page.url()).toBe(`${worker.url}/`);
+
+      const row = page.locator('tr[data-pipeline="shop"]');
+      await row.locator('.badge', { hasText: 'running' }).waitFor();
+      const applied = Number((await row.locator('td.applied').innerText()).replace(/,/g, ''));
+      await src().query('UPDATE orders SET amount = amount + 1 WHERE id BETWEEN 100 AND 160');
+      await page.waitForFunction(
+        (before) =>
+          Number(
+            document.querySelector('tr[data-pipeline="shop"] td.applied')?.textContent?.replace(/,/g, ''),
+          ) >=
+          before + 61,
+        applied,
+      );
+      expect(await row.locator('td.lag').innerText()).toMatch(/^\d+\.\d\d s$/);
+      expect(await row.locator('svg polyline').count()).toBe(1);
+
+      const items = page.locator('section.card[data-table="public.items"]');
+      await items.locator('cdc-differences td', { hasText: 'sku-17' }).waitFor();
+      expect(await items.locator('cdc-differences').innerText()).toMatch(
+        /title: "?item 17"? → "?planted"?|title: item 17 → planted/,
+      );
+      const customers = page.locator('section.card[data-table="public.customers"]');
+      await customers.locator('.masked').first().waitFor();
+      expect(await customers.locator('cdc-differences').innerText()).toContain(
+        'email: •••• masked → •••• masked',
+      );
+      expect(await page.content()).not.toContain(SECRET_EMAIL);
+      await expect.poll(() => page.locator('section.card').count()).toBe(3);
+
+      const dir =
+        process.env.CDC_TEST_ARTIFACT_DIR ??
+        join(fileURLToPath(new URL('../../../.tmp/artifacts', import.meta.url)));
+      await mkdir(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, 'console.png'), fullPage: true });
+
+      await page.evaluate(
+        await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'),
+      );
+      const violations = await page.evaluate(async () => {
+        const axe = (
+          globalThis as unknown as {
+            axe: {
+              run: (
+                c: unknown,
+                o: unknown,
+              ) => Promise<{ violations: { id: string; impact: string | null; help: string }[] }>;
+            };
+          }
+        ).axe;
+        const result = await axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'best-practice'] },
+        });
+        return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help }));
+      });
+      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+
+      const origin = new URL(worker.url).origin;
+      expect(requests.filter((u) => new URL(u).origin !== origin)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
