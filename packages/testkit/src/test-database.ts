@@ -69,7 +69,23 @@ export async function createTestDatabase(prefix = 'cdc_test'): Promise<TestDatab
     async drop() {
       if (dropped) return;
       dropped = true;
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      try {
+        // A pool's end() resolves before its clients' sockets close: give closing connections up to a
+        // second to go, so FORCE does not terminate them mid-close (an error event in the test process).
+        for (let waited = 0; waited < 1000; waited += 50) {
+          const { rows } = await admin.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if ((rows[0]?.n ?? 0) === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }
