@@ -12,7 +12,7 @@ import {
   type RunRecord,
 } from '@cdc/postgres';
 import type { OpenConnection } from './connect.js';
-import type { ReportRun, ReportTable } from '@cdc/console';
+import { REPORT_DIFFERENCES_PER_TABLE, type ReportRun, type ReportTable } from '@cdc/console';
 
 /** Opens (and migrates) the result store of a PostgreSQL connection. */
 export async function openResultStore(conn: OpenConnection): Promise<PostgresResultStore> {
@@ -82,6 +82,16 @@ export function toReportRun(run: RunRecord & { tables?: RunDetail['tables'] }): 
     mismatched: Number(t.mismatched),
     ...(t.error ? { error: t.error } : {}),
     ...(t.durationMs !== undefined && t.durationMs !== null ? { durationMs: Number(t.durationMs) } : {}),
+    // Keys and column names only: the report never shows row values.
+    ...('samples' in t && t.samples.length > 0
+      ? {
+          differences: t.samples.slice(0, REPORT_DIFFERENCES_PER_TABLE).map((d) => ({
+            kind: d.kind,
+            key: d.key,
+            columns: d.columns ?? [],
+          })),
+        }
+      : {}),
   }));
   const summary = (run.summary ?? {}) as {
     missing?: number;

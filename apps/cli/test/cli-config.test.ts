@@ -121,6 +121,12 @@ describe('configured commands (built binary, real PostgreSQL)', () => {
     expect(page).toMatch(/^<!doctype html>/);
     expect((page.match(/<circle /g) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(page).not.toMatch(/<script|src=|href=/);
+    // A section for the differing table with its keys and columns; none for the table in sync.
+    expect(page).toContain('<h3><code>src.customers</code></h3>');
+    expect(page).not.toContain('<h3><code>src.items</code></h3>');
+    expect(page).toContain('<td><code>4</code></td><td>balance</td>');
+    expect(page).toContain('missing</span></td><td><code>3</code></td><td>name, balance</td>');
+    expect(page).toContain('extra</span></td><td><code>99</code></td><td>name, balance</td>');
   });
 
   it('repair --run: the script path and the --apply path both end in sync', async () => {

@@ -32,6 +32,7 @@ dl.facts dd{margin:0}
 svg text{font-size:10px;fill:var(--muted)}
 svg .grid{stroke:#eaeef2}
 svg .line{fill:none;stroke:var(--accent);stroke-width:1.5}
+svg .bad{fill:#cf222e}svg .ok{fill:var(--ok)}
 svg .bar-missing{fill:#bc4c00}svg .bar-extra{fill:#8250df}svg .bar-mismatched{fill:#cf222e}svg .bar-ok{fill:var(--ok)}
 .diffs{margin-top:.6rem}
 .diffs table td{font-size:.85rem}

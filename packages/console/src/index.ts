@@ -28,8 +28,9 @@ export type {
 export { DRIFT_HISTORY_SIZE, collectTableStatus, tableStream } from './table-status.js';
 export type { DifferencePage, DifferenceView, ListDifferencesOptions } from './table-differences.js';
 export { MASKED, listDifferences, listRepairs, maskedColumns } from './table-differences.js';
-export type { ReportRun, ReportTable } from './reconcile-report.js';
+export type { ReportDifference, ReportRun, ReportTable } from './reconcile-report.js';
 export {
+  REPORT_DIFFERENCES_PER_TABLE,
   driftOf,
   renderDriftChart,
   renderHtmlReport,

@@ -56,6 +56,36 @@ describe('reconcile report rendering', () => {
     expect(html).toContain('6 difference(s) over 2 table(s)');
   });
 
+  it('lists each differing table with its first keys and columns, escaped, never values', () => {
+    const run: ReportRun = {
+      id: 'run-9',
+      startedAt: new Date(Date.UTC(2026, 0, 9)),
+      status: 'differences',
+      tables: [
+        {
+          table: 'public.orders',
+          status: 'differences',
+          missing: 1,
+          extra: 0,
+          mismatched: 30,
+          differences: [
+            { kind: 'missing', key: [17], columns: [] },
+            { kind: 'mismatched', key: ['<b>k</b>', 2], columns: ['amount', 'note'] },
+          ],
+        },
+        { table: 'public.items', status: 'in_sync', missing: 0, extra: 0, mismatched: 0 },
+      ],
+    };
+    const html = renderHtmlReport([run], run);
+    expect(html).toContain('<section class="card"><header><h3><code>public.orders</code></h3>');
+    expect(html).not.toContain('<h3><code>public.items</code>');
+    expect(html).toContain('<td><code>17</code></td><td><span class="muted">whole row</span></td>');
+    expect(html).toContain('<code>&lt;b&gt;k&lt;/b&gt;, 2</code></td><td>amount, note</td>');
+    expect(html).toContain('First 2 of 31 difference(s)');
+    expect(html).toContain('.badge{'); // the console's stylesheet, inline
+    expect(html).not.toMatch(/<script|src=|href=|@import/);
+  });
+
   it('renders text and markdown tables', () => {
     expect(renderRunText(runs[0]!)).toMatch(/public\.orders\s+differences\s+100\s+99\s+1\s+0\s+5/);
     expect(renderRunMarkdown(runs[0]!)).toContain('| `public.orders` | differences | 100 | 99 | 1 | 0 | 5 |');

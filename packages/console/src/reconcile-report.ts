@@ -1,7 +1,19 @@
 /**
- * Rendering of reconciliation history: text, markdown, JSON and one self-contained HTML file (inline
- * CSS and an inline SVG chart of drift over past runs; no scripts, no external requests).
+ * Rendering of reconciliation history: text, markdown, JSON and one self-contained HTML file (the web
+ * console's stylesheet inline, an inline SVG chart of drift over past runs, a section per table with its
+ * first differing keys; no scripts, no external requests).
  */
+import { CONSOLE_CSS } from './console-style.js';
+
+/** How many differences per table the HTML report lists. */
+export const REPORT_DIFFERENCES_PER_TABLE = 20;
+
+/** One stored difference in a report: which row (key) and which columns — never the values. */
+export interface ReportDifference {
+  kind: 'missing' | 'extra' | 'mismatched';
+  key: unknown[];
+  columns: string[];
+}
 
 /** One table's outcome within a run. */
 export interface ReportTable {
@@ -14,6 +26,8 @@ export interface ReportTable {
   mismatched: number;
   error?: string;
   durationMs?: number;
+  /** The first stored differences (at most {@link REPORT_DIFFERENCES_PER_TABLE}), when the run has them. */
+  differences?: ReportDifference[];
 }
 
 /** One reconciliation run. */
@@ -108,21 +122,49 @@ export function renderDriftChart(runs: readonly ReportRun[], width = 720, height
   );
 }
 
-/** One self-contained HTML page: drift chart over `runs` and the tables of `selected`. */
+/** One self-contained HTML page: drift chart over `runs`, the tables of `selected` and their differences. */
 export function renderHtmlReport(runs: readonly ReportRun[], selected: ReportRun): string {
+  const badge = (status: string) =>
+    `<span class="badge s-${escapeHtml(status)}">${escapeHtml(status.replace('_', ' '))}</span>`;
   const rows = selected.tables
     .map(
       (t) =>
-        `<tr class="${t.status}"><td><code>${escapeHtml(t.table)}</code></td><td>${t.status.replace('_', ' ')}</td>` +
-        `<td>${t.sourceCount ?? ''}</td><td>${t.targetCount ?? ''}</td><td>${t.missing}</td><td>${t.extra}</td>` +
-        `<td>${t.mismatched}</td><td>${t.error ? escapeHtml(t.error) : ''}</td></tr>`,
+        `<tr><th scope="row"><code>${escapeHtml(t.table)}</code></th><td>${badge(t.status)}</td>` +
+        `<td class="num">${t.sourceCount ?? ''}</td><td class="num">${t.targetCount ?? ''}</td><td class="num">${t.missing}</td><td class="num">${t.extra}</td>` +
+        `<td class="num">${t.mismatched}</td><td>${t.error ? `<span class="error-line">${escapeHtml(t.error)}</span>` : ''}</td></tr>`,
     )
+    .join('\n');
+  const sections = selected.tables
+    .filter((t) => driftOf(t) > 0 || t.error)
+    .map((t) => {
+      const shown = t.differences ?? [];
+      const list =
+        shown.length === 0
+          ? '<p class="muted">No stored differences for this table in this run.</p>'
+          : '<table><thead><tr><th scope="col">kind</th><th scope="col">key</th><th scope="col">columns</th></tr></thead><tbody>' +
+            shown
+              .map(
+                (d) =>
+                  `<tr><td>${badge(d.kind)}</td><td><code>${escapeHtml(d.key.map((k) => (typeof k === 'string' ? k : JSON.stringify(k))).join(', '))}</code></td>` +
+                  `<td>${d.columns.length ? d.columns.map(escapeHtml).join(', ') : '<span class="muted">whole row</span>'}</td></tr>`,
+              )
+              .join('') +
+            '</tbody></table>' +
+            (driftOf(t) > shown.length
+              ? `<p class="muted">First ${shown.length} of ${driftOf(t)} difference(s); <code>cdc reconcile report --format json</code> lists the stored sample.</p>`
+              : '');
+      return (
+        `<section class="card"><header><h3><code>${escapeHtml(t.table)}</code></h3>${badge(t.status)}` +
+        `<span class="muted">missing ${t.missing}, extra ${t.extra}, mismatched ${t.mismatched}</span></header>` +
+        `${t.error ? `<p class="error-line">${escapeHtml(t.error)}</p>` : ''}${list}</section>`
+      );
+    })
     .join('\n');
   const history = [...runs]
     .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
     .map(
       (r) =>
-        `<tr><td><code>${escapeHtml(r.id)}</code></td><td>${r.startedAt.toISOString()}</td><td>${escapeHtml(r.status)}</td><td>${runDrift(r)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(r.id)}</code>${r.kind === 'verify' ? ' <span class="muted">verification</span>' : ''}</td><td>${r.startedAt.toISOString()}</td><td>${badge(r.status)}</td><td class="num">${runDrift(r)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -131,37 +173,32 @@ export function renderHtmlReport(runs: readonly ReportRun[], selected: ReportRun
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cdc reconciliation report — run ${escapeHtml(selected.id)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1b1f24;padding:0 1rem}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%}th,td{padding:.35rem .6rem;border-bottom:1px solid #d8dee4;text-align:right}
-th:first-child,td:first-child,td:nth-child(2){text-align:left}
-tr.differences td:nth-child(2){color:#b35900;font-weight:600}tr.error td:nth-child(2){color:#c62828;font-weight:600}
-tr.in_sync td:nth-child(2){color:#1a7f37}
-svg text{font-size:11px;fill:#57606a}svg .grid{stroke:#eaeef2}svg .line{fill:none;stroke:#0969da;stroke-width:2}
-svg .bad{fill:#b35900}svg .ok{fill:#1a7f37}
-</style>
+<style>${CONSOLE_CSS}</style>
 </head>
 <body>
-<h1>Reconciliation report</h1>
-<p>Run <code>${escapeHtml(selected.id)}</code> started ${selected.startedAt.toISOString()} — <strong>${escapeHtml(selected.status)}</strong>,
+<header class="top"><h1>Reconciliation report</h1><span class="muted">run <code>${escapeHtml(selected.id)}</code>, ${selected.startedAt.toISOString()}</span></header>
+<main>
+<p>Run <code>${escapeHtml(selected.id)}</code> started ${selected.startedAt.toISOString()} — ${badge(selected.status)}
 ${runDrift(selected)} difference(s) over ${selected.tables.length} table(s).</p>
 <h2>Drift over the last ${runs.length} run(s)</h2>
 ${renderDriftChart(runs)}
 <h2>Tables</h2>
 <table>
-<thead><tr><th>table</th><th>status</th><th>source rows</th><th>target rows</th><th>missing</th><th>extra</th><th>mismatched</th><th>error</th></tr></thead>
+<thead><tr><th scope="col">table</th><th scope="col">status</th><th scope="col" class="num">source rows</th><th scope="col" class="num">target rows</th><th scope="col" class="num">missing</th><th scope="col" class="num">extra</th><th scope="col" class="num">mismatched</th><th scope="col">error</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
+<h2>Differences</h2>
+${sections ? `<div class="cards">${sections}</div>` : '<p class="muted">No differences in this run.</p>'}
 <h2>History</h2>
 <table>
-<thead><tr><th>run</th><th>started</th><th>status</th><th>differences</th></tr></thead>
+<thead><tr><th scope="col">run</th><th scope="col">started</th><th scope="col">status</th><th scope="col" class="num">differences</th></tr></thead>
 <tbody>
 ${history}
 </tbody>
 </table>
+</main>
 </body>
 </html>
 `;
