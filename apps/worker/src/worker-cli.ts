@@ -32,12 +32,12 @@ export async function runWorkerCli(argv: string[], options: WorkerCliOptions = {
   const env = options.env ?? process.env;
   const program = new Command('cdc-worker')
     .description(
-      'Runs every configured pipeline with its always-on verification and the scheduled reconciliation; serves /healthz, /readyz, /metrics, /api/v1/status',
+      'Runs every configured pipeline with its always-on verification and the scheduled reconciliation; serves /healthz, /readyz, /metrics, /api/v1/status and the web console at / (127.0.0.1 unless metrics.host)',
     )
     .option('-c, --config <file>', 'configuration file (default: $CDC_CONFIG or cdc.yaml)')
     .option(
       '--metrics-port <port>',
-      'port of /metrics /healthz /readyz (default: metrics.port, else 9464)',
+      'port of /metrics /healthz /readyz, the API and the console (default: metrics.port, else 9464)',
       positiveInt('--metrics-port'),
     )
     .option(
