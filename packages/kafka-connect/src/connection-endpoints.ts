@@ -100,19 +100,29 @@ function bool(value: string | undefined): boolean | undefined {
   return /^(true|yes|1)$/i.test(value);
 }
 
-/** The Debezium SQL Server source fields of an `mssql://` connection. */
-function sqlServerSource(connection: ConnectionEntry, url: URL, where: string): Record<string, unknown> {
+/** The user and password the connector logs in with; both required. */
+function credentials(
+  connection: ConnectionEntry,
+  url: URL,
+  where: string,
+  example: string,
+): { user: string; password: SecretValue } {
   const user = decoded(url.username);
-  if (!user)
-    throw invalid(where, `${redactUrl(connection.url)} names no user`, 'write mssql://user@host:1433/db');
+  if (!user) throw invalid(where, `${redactUrl(connection.url)} names no user`, `write ${example}`);
   const password = passwordOf(connection, url, where);
   if (password === undefined) {
     throw invalid(
       where,
-      `connection has no password`,
+      'connection has no password',
       'set password: env:NAME, file:/path or vault:… on the connection',
     );
   }
+  return { user, password };
+}
+
+/** The Debezium SQL Server source fields of an `mssql://` connection. */
+function sqlServerSource(connection: ConnectionEntry, url: URL, where: string): Record<string, unknown> {
+  const { user, password } = credentials(connection, url, where, 'mssql://user@host:1433/db');
   const encrypt = bool(queryParam(url, 'encrypt'));
   const trust = bool(queryParam(url, 'trustservercertificate'));
   return {
@@ -165,17 +175,7 @@ function scyllaSource(connection: ConnectionEntry, where: string): Record<string
 
 /** The Debezium JDBC sink's PostgreSQL fields of a `postgres://` connection. */
 function postgresTarget(connection: ConnectionEntry, url: URL, where: string): Record<string, unknown> {
-  const user = decoded(url.username);
-  if (!user)
-    throw invalid(where, `${redactUrl(connection.url)} names no user`, 'write postgres://user@host:5432/db');
-  const password = passwordOf(connection, url, where);
-  if (password === undefined) {
-    throw invalid(
-      where,
-      `connection has no password`,
-      'set password: env:NAME, file:/path or vault:… on the connection',
-    );
-  }
+  const { user, password } = credentials(connection, url, where, 'postgres://user@host:5432/db');
   const sslmode = queryParam(url, 'sslmode');
   return {
     host: decoded(url.hostname).replace(/^\[(.*)\]$/, '$1'),
