@@ -7,6 +7,16 @@
 export { connectMysql, openMysqlSource, mysqlCapabilities, MysqlAdapter } from './mysql-adapter.js';
 export type { MysqlConnectOptions, MysqlServerFacts } from './mysql-adapter.js';
 export { mysqlConnector } from './mysql-connector.js';
+export {
+  MysqlChangeSource,
+  compareBinlogPositions,
+  decodeBinlogValue,
+  formatBinlogPosition,
+  loadZongJi,
+  openMysqlChangeSource,
+  parseBinlogPosition,
+} from './mysql-binlog.js';
+export type { BinlogPosition, MysqlChangeSourceOptions, ZongJiConstructor } from './mysql-binlog.js';
 export { mysqlConfigSchema, parseMysqlConfig, parseMysqlUrl, MYSQL_SCHEMES } from './mysql-config.js';
 export type { MysqlConfig, MysqlConfigInput } from './mysql-config.js';
 export {

@@ -362,42 +362,119 @@ export class MysqlAdapter implements ScanSource {
 
   /** Keyset pages of `batchRows` rows on one pooled connection: memory holds one page at a time. */
   scan(table: TableSchema, options: ScanOptions = {}): AsyncIterable<Row[]> {
+    const pages = this.#pages.bind(this);
+    return this.#driver.stream(
+      (session: MysqlSession) => pages(session, table, options),
+      `scanning ${formatTableId(table.id)}`,
+    );
+  }
+
+  async *#pages(session: MysqlSession, table: TableSchema, options: ScanOptions): AsyncGenerator<Row[]> {
     const columns = this.#columnsFor(table, options.columns);
     const keyIndexes = keyColumns(table).map((k) => columns.findIndex((c) => c.name === k.name));
     const limit = options.batchRows ?? DEFAULT_BATCH_ROWS;
     const ordered = options.ordered ?? false;
     const flavour = this.facts.flavour;
     const name = formatTableId(table.id);
+    let after: Key | undefined;
+    while (true) {
+      if (options.signal?.aborted) throw new CdcError('CANCELLED', `Scan of ${name} cancelled.`);
+      const page = await session.query(
+        scanPageQuery(table, {
+          columns,
+          limit,
+          ordered,
+          flavour,
+          ...(options.range ? { range: options.range } : {}),
+          ...(after ? { after } : {}),
+        }),
+        `scanning ${name}`,
+      );
+      if (page.length === 0) return;
+      const rows = page.map((raw) => {
+        const row: Row = {};
+        for (let i = 0; i < columns.length; i++) {
+          const c = columns[i] as Column;
+          row[c.name] = decodeMysqlValue(c, raw[i]);
+        }
+        return row;
+      });
+      const last = page[page.length - 1] as unknown[];
+      after = keyIndexes.map((i) => decodeMysqlValue(columns[i] as Column, last[i]));
+      yield rows;
+      if (page.length < limit) return;
+    }
+  }
+
+  /**
+   * A consistent snapshot of `table` and the binary-log position it matches, on one connection held
+   * until the iteration ends: first yields `{ file, position }`, then the rows in keyset pages.
+   * MariaDB: `START TRANSACTION WITH CONSISTENT SNAPSHOT` and the `binlog_snapshot_file`/`_position`
+   * status of that transaction. MySQL (no such status): a brief `FLUSH TABLES WITH READ LOCK` around the
+   * transaction start and `SHOW MASTER STATUS` (needs the `RELOAD` privilege; not tested here).
+   * Used by the binary-log change source.
+   */
+  snapshotStream(
+    table: TableSchema,
+    options: { batchRows?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<{ file: string; position: number } | Row[]> {
+    const pages = this.#pages.bind(this);
+    const flavour = this.facts.flavour;
+    const name = formatTableId(table.id);
     return this.#driver.stream(async function* (session: MysqlSession) {
-      let after: Key | undefined;
-      while (true) {
-        if (options.signal?.aborted) throw new CdcError('CANCELLED', `Scan of ${name} cancelled.`);
-        const page = await session.query(
-          scanPageQuery(table, {
-            columns,
-            limit,
-            ordered,
-            flavour,
-            ...(options.range ? { range: options.range } : {}),
-            ...(after ? { after } : {}),
-          }),
-          `scanning ${name}`,
-        );
-        if (page.length === 0) return;
-        const rows = page.map((raw) => {
-          const row: Row = {};
-          for (let i = 0; i < columns.length; i++) {
-            const c = columns[i] as Column;
-            row[c.name] = decodeMysqlValue(c, raw[i]);
-          }
-          return row;
-        });
-        const last = page[page.length - 1] as unknown[];
-        after = keyIndexes.map((i) => decodeMysqlValue(columns[i] as Column, last[i]));
-        yield rows;
-        if (page.length < limit) return;
+      const run = (sql: string) => session.query({ sql, params: [] }, `snapshotting ${name}`);
+      await run('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      let file: string | undefined;
+      let position: number | undefined;
+      if (flavour === 'mariadb') {
+        await run('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+        for (const [variable, value] of await run("SHOW STATUS LIKE 'binlog_snapshot_%'")) {
+          if (String(variable).toLowerCase() === 'binlog_snapshot_file') file = String(value);
+          if (String(variable).toLowerCase() === 'binlog_snapshot_position') position = Number(value);
+        }
+      } else {
+        await run('FLUSH TABLES WITH READ LOCK');
+        try {
+          await run('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+          const [status] = await run('SHOW MASTER STATUS');
+          if (status) [file, position] = [String(status[0]), Number(status[1])];
+        } finally {
+          await run('UNLOCK TABLES');
+        }
       }
-    }, `scanning ${name}`);
+      if (!file || position === undefined || !Number.isFinite(position)) {
+        throw new CdcError(
+          'CDC_NOT_ENABLED',
+          `The binary log of ${name}'s server is off: no snapshot position.`,
+          {
+            hint: 'Start the server with log_bin, server_id and binlog_format=ROW (docs/sources/mysql.md, "Replication").',
+          },
+        );
+      }
+      try {
+        yield { file, position };
+        yield* pages(session, table, {
+          batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } finally {
+        await run('COMMIT').catch(() => undefined);
+      }
+    }, `snapshotting ${name}`);
+  }
+
+  /** The server's current end of the binary log (`SHOW MASTER STATUS`), `undefined` when it is off. */
+  async binlogEnd(): Promise<{ file: string; position: number } | undefined> {
+    const [status] = await this.#driver.query(
+      { sql: 'SHOW MASTER STATUS', params: [] },
+      'reading the binary log position',
+    );
+    return status ? { file: String(status[0]), position: Number(status[1]) } : undefined;
+  }
+
+  /** The validated connection settings (the binary-log reader connects with them). */
+  get config(): MysqlConfig {
+    return this.#config;
   }
 
   async lookup(table: TableSchema, keys: Key[], columnNames?: string[]): Promise<Row[]> {

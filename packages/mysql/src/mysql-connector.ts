@@ -4,6 +4,7 @@
  */
 import type { ConnectorDescriptor } from '@cdc/core';
 import { openMysqlSource } from './mysql-adapter.js';
+import { openMysqlChangeSource } from './mysql-binlog.js';
 import { MYSQL_SCHEMES } from './mysql-config.js';
 
 function urlDatabase(url: string): string | undefined {
@@ -17,8 +18,8 @@ function urlDatabase(url: string): string | undefined {
 
 /**
  * MariaDB/MySQL for `cdc` and `cdc-worker`: register it in a connector registry or build a plugin on
- * it. A table name without a database resolves to the URL's database. No change source yet: see
- * `docs/sources/mysql.md` for the binary-log evaluation.
+ * it. A table name without a database resolves to the URL's database. Replication reads the binary log
+ * (`@vlasky/zongji`, an optional peer): see `docs/sources/mysql.md`, "Replication".
  */
 export const mysqlConnector: ConnectorDescriptor = {
   name: 'mysql',
@@ -26,7 +27,12 @@ export const mysqlConnector: ConnectorDescriptor = {
   schemes: MYSQL_SCHEMES,
   exampleUrl: 'mysql://user@host:3306/database',
   passwordVariables: ['MYSQL_PWD'],
-  capabilities: { scan: true, changeSource: false, sink: false, hashPushdown: true },
+  capabilities: { scan: true, changeSource: true, sink: false, hashPushdown: true },
   defaultSchema: urlDatabase,
+  changeLogNote:
+    'the MariaDB/MySQL binary log belongs to the server, not to the pipeline (binlog_expire_logs_seconds purges it)',
   openScanSource: (url) => openMysqlSource({ url }),
+  async openChangeSource(url) {
+    return { source: await openMysqlChangeSource({ url }) };
+  },
 };

@@ -12,13 +12,13 @@ const skip = mysqlSkipReason();
 const db = useMysqlTestDatabase('cdc_connector');
 
 describe('mysqlConnector', () => {
-  it('declares mysql:// and mariadb:// as a scan source with pushdown', () => {
+  it('declares mysql:// and mariadb:// as a scan and change source with pushdown', () => {
     expect(mysqlConnector).toMatchObject({
       name: 'mysql',
       packageName: '@cdc/mysql',
       schemes: ['mysql', 'mariadb'],
       passwordVariables: ['MYSQL_PWD'],
-      capabilities: { scan: true, changeSource: false, sink: false, hashPushdown: true },
+      capabilities: { scan: true, changeSource: true, sink: false, hashPushdown: true },
     });
     expect(mysqlConnector.defaultSchema?.('mysql://u@h:3306/shop')).toBe('shop');
     expect(mysqlConnector.defaultSchema?.('mariadb://u@h/')).toBeUndefined();

@@ -160,7 +160,8 @@ function startServer(
 
 /**
  * Initializes a data directory with `mariadb-install-db` in a temporary folder and starts `mariadbd` on
- * 127.0.0.1 with the binary log on (row format, so change streaming can be tested), utf8mb4 by default,
+ * 127.0.0.1 with the binary log on (`--log-bin --server-id=1 --binlog-format=ROW --binlog-row-image=FULL`,
+ * what `@cdc/mysql`'s binlog change source needs; override with `settings`), utf8mb4 by default,
  * and a superuser `cdc` with a random password created by an init file. As root the server runs with
  * `--user=root`. Stop it with {@link MariaDbServer.stop}; it is also killed when this process exits.
  *
@@ -217,6 +218,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       'log-bin': join(dir, 'binlog'),
       'server-id': 1,
       'binlog-format': 'ROW',
+      'binlog-row-image': 'FULL',
       'innodb-buffer-pool-size': '256M',
       'innodb-flush-log-at-trx-commit': 2,
       'max-connections': 200,
