@@ -9,6 +9,7 @@ export type { MysqlConnectOptions, MysqlServerFacts } from './mysql-adapter.js';
 export { mysqlConnector } from './mysql-connector.js';
 export {
   MysqlChangeSource,
+  checkBinlogSettings,
   compareBinlogPositions,
   decodeBinlogValue,
   formatBinlogPosition,

@@ -472,6 +472,15 @@ export class MysqlAdapter implements ScanSource {
     return status ? { file: String(status[0]), position: Number(status[1]) } : undefined;
   }
 
+  /** The server's `@@binlog_format` and `@@binlog_row_image` (what the binlog change source requires). */
+  async binlogSettings(): Promise<{ format: string; rowImage: string }> {
+    const [row] = await this.#driver.query(
+      { sql: 'SELECT @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image', params: [] },
+      'reading the binary log settings',
+    );
+    return { format: String(row?.[0] ?? ''), rowImage: String(row?.[1] ?? '') };
+  }
+
   /** The validated connection settings (the binary-log reader connects with them). */
   get config(): MysqlConfig {
     return this.#config;

@@ -144,6 +144,24 @@ export function decodeBinlogValue(column: Column, raw: unknown): unknown {
   }
 }
 
+/**
+ * Refuses binary-log settings the change source cannot replicate from: `binlog_format` other than `ROW`
+ * (statements cannot be turned into row changes) and `binlog_row_image` other than `FULL` (updates and
+ * deletes would lack columns). `CDC_NOT_ENABLED` naming the setting and how to change it.
+ */
+export function checkBinlogSettings(settings: { format: string; rowImage: string }, where: string): void {
+  const bad: string[] = [];
+  if (settings.format.toUpperCase() !== 'ROW')
+    bad.push(`binlog_format is ${settings.format || 'unset'}, not ROW`);
+  if (settings.rowImage.toUpperCase() !== 'FULL')
+    bad.push(`binlog_row_image is ${settings.rowImage || 'unset'}, not FULL`);
+  if (bad.length > 0) {
+    throw new CdcError('CDC_NOT_ENABLED', `${where}: ${bad.join('; ')}.`, {
+      hint: 'set binlog_format=ROW and binlog_row_image=FULL in the server configuration (SET GLOBAL affects new sessions only) and restart the pipeline',
+    });
+  }
+}
+
 /** The members of `@vlasky/zongji`'s `ZongJi` this source uses. */
 interface ZongJiLike {
   on(event: string, listener: (...args: never[]) => void): unknown;
@@ -298,6 +316,10 @@ export class MysqlChangeSource implements ChangeSource {
         hint: 'Start the server with log_bin, server_id and binlog_format=ROW (docs/sources/mysql.md, "Replication").',
       });
     }
+    checkBinlogSettings(
+      await this.adapter.binlogSettings(),
+      'The MariaDB/MySQL binary log cannot be replicated',
+    );
     const start = stored === undefined ? end : parseBinlogPosition(stored);
     if (options.untilCaughtUp && compareBinlogPositions(start, end) >= 0) return;
     const maxEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_BATCH_EVENTS);

@@ -21,6 +21,7 @@ import * as mysql2 from 'mysql2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   MysqlChangeSource,
+  checkBinlogSettings,
   compareBinlogPositions,
   connectMysql,
   formatBinlogPosition,
@@ -48,6 +49,23 @@ describe('binlog positions', () => {
     expect(compareBinlogPositions(a, { file: 'binlog.000009', position: 4712 })).toBeLessThan(0);
     expect(compareBinlogPositions(a, a)).toBe(0);
     expect(() => parseBinlogPosition('0/16B3748')).toThrow(/not a MariaDB\/MySQL binlog position/);
+  });
+
+  it('refuses binlog settings it cannot replicate from, naming each', () => {
+    expect(() => checkBinlogSettings({ format: 'ROW', rowImage: 'FULL' }, 'x')).not.toThrow();
+    expect(() => checkBinlogSettings({ format: 'row', rowImage: 'full' }, 'x')).not.toThrow();
+    expect(() => checkBinlogSettings({ format: 'MIXED', rowImage: 'MINIMAL' }, 'x')).toThrow(
+      'x: binlog_format is MIXED, not ROW; binlog_row_image is MINIMAL, not FULL.',
+    );
+    const error = (() => {
+      try {
+        checkBinlogSettings({ format: 'STATEMENT', rowImage: 'FULL' }, 'x');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isCdcError(error) && error.code).toBe('CDC_NOT_ENABLED');
+    expect(isCdcError(error) && error.hint).toMatch(/binlog_format=ROW/);
   });
 
   it('names the install command when @vlasky/zongji is missing', async () => {
