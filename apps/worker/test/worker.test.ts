@@ -94,8 +94,13 @@ describe('cdc worker (real PostgreSQL)', () => {
         { table: 'public.orders', status: 'in_sync', missing: 0, extra: 0, mismatched: 0 },
       ]);
 
-      const metrics = await (await fetch(`${worker.url}/metrics`)).text();
-      expect(metrics).toMatch(/cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} 5/);
+      // Polled: the counter moves when the engine reports the batch, just after the sink committed it.
+      const applied = /cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} (\d+)/;
+      const metrics = await until('the applied changes counted', async () => {
+        const text = await (await fetch(`${worker.url}/metrics`)).text();
+        return Number(applied.exec(text)?.[1] ?? 0) >= 5 ? text : undefined;
+      });
+      expect(metrics).toMatch(/cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} 5\n/);
       expect(metrics).toMatch(/cdc_reconcile_last_success_timestamp_seconds\{[^}]*table="public.orders"/);
       expect(metrics).toMatch(/cdc_replication_heartbeat_timestamp_seconds\{[^}]*pipeline="orders"/);
     } finally {
