@@ -6,14 +6,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CdcError } from '@cdc/core';
 import { embeddedPostgresBinaries, type EmbeddedPostgresBinaries } from './embedded-postgres-binaries.js';
-import { lastLines, stopped } from './server-process.js';
+import {
+  installServerCleanup,
+  lastLines,
+  runningServers as running,
+  stopped,
+  type ChildServer,
+} from './server-process.js';
 
 /** Options of {@link startEmbeddedPostgres}. */
 export interface EmbeddedPostgresOptions {
@@ -62,44 +68,6 @@ export async function freePort(): Promise<number> {
 
 const READY = 'database system is ready to accept connections';
 const PORT_TAKEN = /could not bind|Address already in use|could not create any TCP\/IP sockets/i;
-
-/** Servers of this process still running: stopped when it exits or is signalled, so none outlives it. */
-const running = new Set<{ child: ChildProcess; runDir: string }>();
-let exitHooksInstalled = false;
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on('exit', () => {
-    for (const server of running) {
-      // Immediate shutdown: `exit` handlers cannot wait for a checkpoint.
-      server.child.kill('SIGQUIT');
-      try {
-        rmSync(server.runDir, { recursive: true, force: true });
-      } catch {
-        // The server may still be writing; a leftover temp folder is all that remains.
-      }
-    }
-  });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = async (): Promise<void> => {
-      // Alone on this signal, the listener cancels its default effect (exit): re-raise it afterwards.
-      const alone = process.listenerCount(signal) === 1;
-      if (alone) process.removeListener(signal, onSignal);
-      await Promise.all(
-        [...running].map(async (server) => {
-          running.delete(server);
-          const exited = stopped(server.child);
-          server.child.kill('SIGQUIT');
-          await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
-          await rm(server.runDir, { recursive: true, force: true }).catch(() => undefined);
-        }),
-      );
-      if (alone) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
 
 /** Runs a program to completion; its output goes to `log`, and becomes the error on failure. */
 function runToCompletion(
@@ -302,8 +270,9 @@ export async function startEmbeddedPostgres(
     throw error;
   }
 
-  installExitHooks();
-  let entry = { child, runDir };
+  installServerCleanup();
+  // SIGQUIT: PostgreSQL's immediate shutdown.
+  let entry: ChildServer = { child, dir: runDir, signal: 'SIGQUIT' };
   running.add(entry);
   let removed = false;
   const halt = async (): Promise<void> => {
@@ -324,7 +293,7 @@ export async function startEmbeddedPostgres(
         throw new CdcError('INVALID_ARGUMENT', 'this embedded PostgreSQL server was stopped and removed');
       if (running.has(entry)) return;
       const restarted = await startPostmaster(binaries, runDir, dataDir, port, flags, log, timeoutMs);
-      entry = { child: restarted, runDir };
+      entry = { child: restarted, dir: runDir, signal: 'SIGQUIT' };
       running.add(entry);
     },
     async stop() {

@@ -6,13 +6,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CdcError } from '@cdc/core';
 import { freePort } from './embedded-postgres-server.js';
-import { lastLines, stopped } from './server-process.js';
+import { installServerCleanup, lastLines, runningServers, stopped } from './server-process.js';
 
 /** Options of {@link startMariaDb}. */
 export interface MariaDbOptions {
@@ -77,25 +77,6 @@ export function findMariaDbBinaries(
 
 const READY = /ready for connections/;
 const PORT_TAKEN = /Address already in use|Can't start server: Bind on TCP\/IP port/i;
-
-/** Servers of this process still running: killed when it exits, so none outlives it. */
-const running = new Set<{ child: ChildProcess; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const server of running) {
-      server.child.kill('SIGKILL');
-      try {
-        rmSync(server.dir, { recursive: true, force: true });
-      } catch {
-        // A leftover temp folder is all that remains.
-      }
-    }
-  });
-}
 
 /** `--user=root` when running as root (mariadbd refuses root otherwise); nothing as an ordinary user. */
 function userFlag(): string[] {
@@ -225,7 +206,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       ...options.settings,
     };
     const flags = Object.entries(settings).map(([k, v]) => `--${k}=${v}`);
-    installExitHook();
+    installServerCleanup();
     let child: ChildProcess | undefined;
     let version = 'unknown';
     let port = options.port ?? 0;
@@ -264,8 +245,8 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
         );
       }
     }
-    const entry = { child, dir };
-    running.add(entry);
+    const entry = { child, dir, signal: 'SIGKILL' as const };
+    runningServers.add(entry);
     let stopping: Promise<void> | undefined;
     return {
       url: `mysql://${user}:${password}@127.0.0.1:${port}/`,
@@ -279,7 +260,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       },
       stop() {
         stopping ??= (async () => {
-          running.delete(entry);
+          runningServers.delete(entry);
           const done = stopped(child);
           child.kill('SIGTERM');
           const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
