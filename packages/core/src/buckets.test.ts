@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { bucketAssigner, keyBucketAssigner, OrderedBucketAccumulator } from './buckets.js';
+import { packCanonicalRows } from './canonical-batch.js';
 import type { Bucketing, HashPlan } from './connector.js';
 import { createRowHasher, keyString } from './hashing.js';
 import type { TableSchema } from './schema.js';
@@ -10,6 +11,33 @@ const md5Prefix = (text: string) =>
   BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 16)}`);
 
 describe('OrderedBucketAccumulator', () => {
+  test.prop([
+    fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.string({ unit: 'binary', maxLength: 12 })), {
+      maxLength: 40,
+    }),
+    fc.integer({ min: 1, max: 9 }),
+  ])('runs of packed rows digest as the same rows added one by one', async (rows, batchRows) => {
+    // Buckets in ascending order, as an ordered scan gives them.
+    const sorted = [...rows].sort((a, b) => a[0] - b[0]);
+    const byRow = await OrderedBucketAccumulator.create();
+    for (const [bucket, text] of sorted) byRow.add(bucket, text);
+    const byRun = await OrderedBucketAccumulator.create();
+    for (let from = 0; from < sorted.length; from += batchRows) {
+      const part = sorted.slice(from, from + batchRows);
+      const batch = packCanonicalRows(part.map(([, text]) => ({ keyText: '', rowText: text, key: [] })));
+      // One run per bucket within the batch; the next batch continues the same bucket.
+      let start = 0;
+      for (let i = 1; i <= part.length; i++) {
+        if (i < part.length && part[i]![0] === part[start]![0]) continue;
+        byRun.addRun(part[start]![0], batch.bytes, batch.offsets[start]!, batch.offsets[i]!, i - start);
+        start = i;
+      }
+      // The batch's bytes are the rows, each followed by a newline.
+      expect(Buffer.from(batch.bytes).toString('utf8')).toBe(part.map(([, t]) => `${t}\n`).join(''));
+    }
+    expect(byRun.summaries()).toEqual(byRow.summaries());
+  });
+
   it('digests each bucket as the MD5 of its row strings in order, each followed by a newline', async () => {
     const acc = await OrderedBucketAccumulator.create();
     acc.add(-2, '-5|a');

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { createMD5, type IHasher } from 'hash-wasm';
 import { canonicalText } from './canonical.js';
-import type { Bucketing, BucketSummary, HashPlan, Range } from './connector.js';
+import type { Bucketing, BucketSummary, CanonicalBatch, HashPlan, Range } from './connector.js';
 import { CdcError } from './errors.js';
 import { columnsString, combineHalfSums, keyString, word32, type RowHasher } from './hashing.js';
 import type { LogicalType } from './logical-type.js';
@@ -111,6 +111,44 @@ export function keyBucketAssigner(
     for (let k = 0; k < plan.key.length; k++) row[plan.key[k] as string] = key[k];
     return byRow(row, keyText);
   };
+}
+
+/**
+ * {@link keyBucketAssigner} over the rows of {@link CanonicalBatch}es: int-range buckets from the batch's
+ * integer keys, key-hash buckets from the key strings' bytes, without materializing rows; anything else
+ * (token buckets, keys beyond 2^53) through the batch's {@link CanonicalBatch.row}.
+ */
+export function packedBucketAssigner(
+  schema: TableSchema,
+  plan: HashPlan,
+  hasher: RowHasher,
+  partitioner?: Partitioner,
+): (batch: CanonicalBatch, i: number) => number {
+  const b: Bucketing = plan.bucketing;
+  const byKey = keyBucketAssigner(schema, plan, hasher, partitioner);
+  const slow = (batch: CanonicalBatch, i: number): number => {
+    const row = batch.row(i);
+    return byKey(row.key, row.keyText);
+  };
+  if (b.kind === 'key-hash') {
+    const modulus = b.modulus;
+    return (batch, i) => {
+      const start = batch.offsets[i] as number;
+      return hasher.keyBucket(batch.bytes.subarray(start, start + (batch.keyLengths[i] as number)), modulus);
+    };
+  }
+  if (b.kind === 'int-range' && plan.key.length === 1 && plan.key[0] === b.column) {
+    const start = Number(b.start);
+    const width = Number(b.width);
+    // As intRangeBucketOf: exact for keys below 10^15 with a start and width below 2^51.
+    if (Math.abs(start) < 2 ** 51 && width < 2 ** 51) {
+      return (batch, i) => {
+        const v = batch.intKeys ? (batch.intKeys[i] as number) : NaN;
+        return Math.abs(v) < 1e15 ? Math.floor((v - start) / width) : slow(batch, i);
+      };
+    }
+  }
+  return slow;
 }
 
 /** Whether `row` lies in `range` (client-side filter for sources that cannot filter natively). */
@@ -233,18 +271,7 @@ export class OrderedBucketAccumulator {
    * (`CanonicalRow.rowBytes`; copied, so the caller may reuse them).
    */
   add(bucket: number, row: string | Uint8Array): void {
-    if (bucket !== this.#bucket) {
-      if (this.#bucket !== undefined && bucket < this.#bucket) {
-        throw new CdcError(
-          'INTERNAL',
-          `ordered bucket digest: bucket ${bucket} after bucket ${this.#bucket}; the scan was not in key order`,
-          { hint: 'the source must return rows in key order for scan({ ordered: true })' },
-        );
-      }
-      this.#flush();
-      this.#bucket = bucket;
-      this.#md5.init();
-    }
+    this.#enter(bucket);
     // At most 3 UTF-8 bytes per UTF-16 code unit, plus the newline.
     const room = (typeof row === 'string' ? row.length * 3 : row.length) + 1;
     if (this.#o + room > this.#pending.length) {
@@ -258,6 +285,35 @@ export class OrderedBucketAccumulator {
     }
     this.#pending[this.#o++] = 10;
     this.#count++;
+  }
+
+  /** Starts `bucket` unless it is the current one; throws if it comes before it. */
+  #enter(bucket: number): void {
+    if (bucket !== this.#bucket) {
+      if (this.#bucket !== undefined && bucket < this.#bucket) {
+        throw new CdcError(
+          'INTERNAL',
+          `ordered bucket digest: bucket ${bucket} after bucket ${this.#bucket}; the scan was not in key order`,
+          { hint: 'the source must return rows in key order for scan({ ordered: true })' },
+        );
+      }
+      this.#flush();
+      this.#bucket = bucket;
+      this.#md5.init();
+    }
+  }
+
+  /**
+   * Adds the next `rows` rows in key order, all in `bucket`, given as their row strings' UTF-8 bytes, each
+   * followed by `\n`: `bytes[start, end)` (a run of a {@link CanonicalBatch}). Hashed straight from
+   * `bytes`, which the caller may reuse afterwards.
+   */
+  addRun(bucket: number, bytes: Uint8Array, start: number, end: number, rows: number): void {
+    if (rows <= 0) return;
+    this.#enter(bucket);
+    this.#drain();
+    this.#md5.update(bytes.subarray(start, end));
+    this.#count += rows;
   }
 
   /** Summaries sorted by bucket (call once, after the last row). */

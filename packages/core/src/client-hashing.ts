@@ -8,9 +8,18 @@ import {
   bucketAssigner,
   keyBucketAssigner,
   OrderedBucketAccumulator,
+  packedBucketAssigner,
   type Partitioner,
 } from './buckets.js';
-import type { BucketSummary, CanonicalRow, HashPlan, Range, ScanSource } from './connector.js';
+import type {
+  BucketSummary,
+  CanonicalBatch,
+  CanonicalRow,
+  HashPlan,
+  Range,
+  ScanOptions,
+  ScanSource,
+} from './connector.js';
 import { columnsString, keyString, type RowHasher } from './hashing.js';
 import type { Key, Row, TableSchema } from './schema.js';
 
@@ -57,6 +66,38 @@ interface HashedBatch {
   bucket(i: number): number;
 }
 
+/** The scan options of a read of `range`. */
+function scanOptions(input: ClientHashInput, range: Range | undefined, ordered: boolean): ScanOptions {
+  return {
+    ...(range ? { range } : {}),
+    ...(ordered ? { ordered } : {}),
+    ...(input.batchRows ? { batchRows: input.batchRows } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  };
+}
+
+/** The source's packed canonical batches of `range`, when it offers them (`packedCanonicalScan`). */
+function packedBatches(
+  input: ClientHashInput,
+  range: Range | undefined,
+  ordered: boolean,
+  stats: ClientHashStats,
+): AsyncGenerator<CanonicalBatch> | undefined {
+  const scan = input.source.packedCanonicalScan?.bind(input.source);
+  if (!scan) return undefined;
+  return (async function* () {
+    stats.queries++;
+    for await (const batch of scan(input.hashTable, input.plan, scanOptions(input, range, ordered))) {
+      input.check();
+      stats.rowsRead += batch.length;
+      // The row strings' bytes, newlines excluded (as the row-by-row paths count them).
+      stats.bytesRead +=
+        (batch.offsets[batch.length] as number) - (batch.offsets[0] as number) - batch.length;
+      yield batch;
+    }
+  })();
+}
+
 /**
  * The rows of `range`, from the source's `canonicalScan` when it has one (canonical strings straight from
  * the wire), else from `scan` (JS values, canonicalized here).
@@ -68,12 +109,7 @@ async function* hashedBatches(
   stats: ClientHashStats,
 ): AsyncGenerator<HashedBatch> {
   const { hashTable, plan, hasher } = input;
-  const options = {
-    ...(range ? { range } : {}),
-    ...(ordered ? { ordered } : {}),
-    ...(input.batchRows ? { batchRows: input.batchRows } : {}),
-    ...(input.signal ? { signal: input.signal } : {}),
-  };
+  const options = scanOptions(input, range, ordered);
   stats.queries++;
   // Only key-hash buckets need the key string; the others take the key values.
   const keyHashed = plan.bucketing.kind === 'key-hash';
@@ -121,6 +157,8 @@ export async function clientBucketSummaries(
   stats: ClientHashStats,
 ): Promise<BucketSummary[]> {
   const { plan, hasher } = input;
+  const packed = packedBatches(input, range, plan.bucketDigest === 'ordered', stats);
+  if (packed) return packedSummaries(input, packed);
   if (plan.bucketDigest === 'ordered') {
     const ordered = await OrderedBucketAccumulator.create();
     for await (const batch of hashedBatches(input, range, true, stats)) {
@@ -144,6 +182,52 @@ export async function clientBucketSummaries(
 }
 
 /**
+ * {@link clientBucketSummaries} over packed batches: ordered digests hash each run of a bucket's rows
+ * straight from the batch's bytes; row-hash sums hash each row's byte range.
+ */
+async function packedSummaries(
+  input: ClientHashInput,
+  batches: AsyncGenerator<CanonicalBatch>,
+): Promise<BucketSummary[]> {
+  const { hashTable, plan, hasher } = input;
+  const bucketOf = packedBucketAssigner(hashTable, plan, hasher, input.partitioner);
+  if (plan.bucketDigest === 'ordered') {
+    const ordered = await OrderedBucketAccumulator.create();
+    for await (const batch of batches) {
+      const n = batch.length;
+      if (n === 0) continue;
+      const offsets = batch.offsets;
+      let runStart = 0;
+      let runBucket = bucketOf(batch, 0);
+      for (let i = 1; i < n; i++) {
+        const bucket = bucketOf(batch, i);
+        if (bucket === runBucket) continue;
+        ordered.addRun(
+          runBucket,
+          batch.bytes,
+          offsets[runStart] as number,
+          offsets[i] as number,
+          i - runStart,
+        );
+        runStart = i;
+        runBucket = bucket;
+      }
+      ordered.addRun(runBucket, batch.bytes, offsets[runStart] as number, offsets[n] as number, n - runStart);
+    }
+    return ordered.summaries();
+  }
+  const acc = new BucketAccumulator();
+  for await (const batch of batches) {
+    const { bytes, offsets } = batch;
+    for (let i = 0; i < batch.length; i++) {
+      const digest = hasher.digestBytes(bytes.subarray(offsets[i] as number, (offsets[i + 1] as number) - 1));
+      acc.addBytes(bucketOf(batch, i), digest);
+    }
+  }
+  return acc.summaries();
+}
+
+/**
  * Key digests of the rows in `buckets`, reading `ranges` (each scanned once; `undefined` = the whole
  * table). Rows outside the buckets are skipped before their digest is computed.
  */
@@ -156,7 +240,26 @@ export async function clientKeyDigests(
   const { hasher } = input;
   const wanted = new Set(buckets);
   const out: KeyDigest[] = [];
+  const packedBucketOf = input.source.packedCanonicalScan
+    ? packedBucketAssigner(input.hashTable, input.plan, hasher, input.partitioner)
+    : undefined;
   for (const range of ranges) {
+    const packed = packedBucketOf && packedBatches(input, range, false, stats);
+    if (packed && packedBucketOf) {
+      for await (const batch of packed) {
+        const { bytes, offsets } = batch;
+        for (let i = 0; i < batch.length; i++) {
+          if (!wanted.has(packedBucketOf(batch, i))) continue;
+          const row = batch.row(i);
+          out.push({
+            keyText: row.keyText,
+            key: row.key,
+            hash: hasher.digest(bytes.subarray(offsets[i] as number, (offsets[i + 1] as number) - 1)),
+          });
+        }
+      }
+      continue;
+    }
     for await (const batch of hashedBatches(input, range, false, stats)) {
       for (let i = 0; i < batch.length; i++) {
         // Bucket first: only rows of the wanted buckets pay for the row string and digest.

@@ -178,6 +178,36 @@ export interface CanonicalRow {
   rowBytes?: Uint8Array;
 }
 
+/**
+ * A batch of canonical rows laid out in one byte buffer, as {@link ScanSource.packedCanonicalScan} yields
+ * it: what {@link CanonicalRow} holds for each row, without an object, a string or a view per row. The
+ * engine hashes byte ranges of {@link bytes}; a whole run of rows is one range, since rows follow each
+ * other with their newlines (the layout of ordered bucket digests, `docs/normalization.md`).
+ *
+ * A batch is valid only until the next one is requested (a source may reuse its buffers); rows the
+ * consumer keeps are taken with {@link row}, which copies.
+ */
+export interface CanonicalBatch {
+  /** Rows in the batch. */
+  readonly length: number;
+  /**
+   * The UTF-8 bytes of the batch's row strings in scan order, each followed by one `\n` (0x0A): row `i`'s
+   * row string is `bytes[offsets[i], offsets[i + 1] - 1)`.
+   */
+  readonly bytes: Uint8Array;
+  /** `length + 1` offsets into {@link bytes}: where each row starts, then the end of the last newline. */
+  readonly offsets: Int32Array;
+  /** The byte length of each row's key string (the row string's first bytes). */
+  readonly keyLengths: Int32Array;
+  /**
+   * When the plan's key is one integer column: each row's key as a number, exact for safe integers;
+   * `NaN` where it is not one (NULL, or beyond 2^53), and the consumer asks {@link row} for the key.
+   */
+  readonly intKeys?: Float64Array;
+  /** Row `i` with its strings and key values, independent of the batch's buffers. */
+  row(i: number): CanonicalRow;
+}
+
 /** A readable table store: every source and the target implement this for reconciliation. */
 export interface ScanSource extends Connector {
   /** Exact row count, optionally within a range. */
@@ -203,6 +233,16 @@ export interface ScanSource extends Connector {
    * `range`, `batchRows` and `signal` like `scan`.
    */
   canonicalScan?(table: TableSchema, plan: HashPlan, options?: ScanOptions): AsyncIterable<CanonicalRow[]>;
+  /**
+   * Optional, preferred over {@link canonicalScan} by client-side hashing: the same rows, in the same
+   * order and with the same bytes, as {@link CanonicalBatch}es (no object per row). Honours the same
+   * options; a source offering it offers `canonicalScan` too.
+   */
+  packedCanonicalScan?(
+    table: TableSchema,
+    plan: HashPlan,
+    options?: ScanOptions,
+  ): AsyncIterable<CanonicalBatch>;
   /**
    * How a worker thread opens its own connection to the same database, so the diff engine can scan and
    * hash this side on every core (`DiffOptions.workers`). Absent: this side is hashed in the calling

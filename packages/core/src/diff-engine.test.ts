@@ -213,19 +213,21 @@ function sources(
   schema: TableSchema,
   caps: Partial<Capabilities>,
   dialects: [string, string],
-  canonicalScan = false,
+  canonicalScan: boolean | 'packed' = false,
 ) {
+  const scans = { canonicalScan: canonicalScan !== false, packedCanonicalScan: canonicalScan === 'packed' };
   const source = new MemoryScanSource({
     dialect: dialects[0],
     capabilities: caps,
     batchRows: 4,
-    canonicalScan,
+    ...scans,
   }).addTable(schema, pair.source);
   const target = new MemoryScanSource({
     dialect: dialects[1],
     capabilities: caps,
     batchRows: 3,
-    canonicalScan,
+    // The target reads row by row: packed and unpacked digests must agree.
+    canonicalScan: canonicalScan !== false,
   }).addTable(schema, pair.target);
   return { source, target };
 }
@@ -236,7 +238,7 @@ const variants: {
   dialects: [string, string];
   options: Partial<DiffOptions>;
   hashing: DiffResult['hashing'];
-  canonicalScan?: boolean;
+  canonicalScan?: boolean | 'packed';
 }[] = [
   {
     name: 'stream',
@@ -259,6 +261,14 @@ const variants: {
     options: { algorithm: 'hash', hashing: 'client', rowsPerBucket: 3, splits: 2, drillRows: 5 },
     hashing: 'client',
     canonicalScan: true,
+  },
+  {
+    name: 'hash, client hashing from packed canonical batches (source) and canonical rows (target)',
+    caps: {},
+    dialects: ['a', 'b'],
+    options: { algorithm: 'hash', hashing: 'client', rowsPerBucket: 3, splits: 2, drillRows: 5 },
+    hashing: 'client',
+    canonicalScan: 'packed',
   },
   {
     name: 'hash, canonical pushdown',
@@ -336,8 +346,13 @@ describe('diffTables — hash and stream report exactly the brute-force differen
 
 // ---------------------------------------------------------------- integer keys: int-range and token buckets
 
+// Mostly dense keys, and now and then a sparse outlier whose int-range bucket number would pass 2^53.
+const intKeyArb = fc.oneof(
+  { weight: 20, arbitrary: fc.bigInt({ min: -500n, max: 500n }) },
+  { weight: 1, arbitrary: fc.constantFrom(2n ** 62n, 2n ** 60n + 7n, 2n ** 53n + 1n) },
+);
 const intPairArb = fc
-  .uniqueArray(fc.tuple(fc.integer({ min: -500, max: 500 }), fc.option(fc.integer({ min: 0, max: 3 }))), {
+  .uniqueArray(fc.tuple(intKeyArb, fc.option(fc.integer({ min: 0, max: 3 }))), {
     maxLength: 60,
     selector: ([k]) => k,
   })
@@ -356,7 +371,7 @@ const intPairArb = fc
           .map(([id], i) => ({ id: BigInt(id), v: targetValues[i] }) as Row)
           .filter((r) => r.v !== 3);
         const taken = new Set(rows.map(([id]) => id));
-        for (const id of extraKeys) if (!taken.has(id)) target.push({ id: BigInt(id), v: 1 });
+        for (const id of extraKeys) if (!taken.has(BigInt(id))) target.push({ id: BigInt(id), v: 1 });
         return { source, target };
       }),
   );
@@ -504,10 +519,12 @@ describe('diffTables — strategies and options', () => {
       ['mismatched', 300n],
       ['missing', 4500n],
     ]);
-    // The first key, one read of the whole unit for the summaries, then one bucket-wide key range
-    // (width 50) per differing bucket.
-    expect(ranges).toHaveLength(4);
-    expect(ranges.slice(2).sort()).toEqual(['300..350', '4500..4550']);
+    // The first key, one read of the int-range unit for the summaries and one of the open-ended rest
+    // (keys beyond 2^17 buckets, by key hash: empty here), then one bucket-wide key range (width 50)
+    // per differing bucket.
+    expect(ranges).toHaveLength(5);
+    expect(ranges.slice(1, 3).sort()).toEqual(['6553600..undefined', 'undefined..6553600']);
+    expect(ranges.slice(3).sort()).toEqual(['300..350', '4500..4550']);
     expect(result.stats.target.rowsRead).toBeLessThan(2000 + 1 + 2 * 50);
   });
 
@@ -558,6 +575,51 @@ describe('diffTables — strategies and options', () => {
       ['mismatched', 30n, ['ts']],
       ['missing', 60n, ['v', 'f', 'ts']],
     ]);
+  });
+
+  it('client hashing reads packed batches when a source offers them, matching row-by-row digests', async () => {
+    // Int-range buckets with ordered digests; one key beyond 2^53 (no exact number: the batch's row is asked).
+    const big = (r: Row): Row => (r.id === 297n ? { ...r, id: 2n ** 60n } : r);
+    const caps = { intRangeBuckets: true };
+    const source = new MemoryScanSource({
+      packedCanonicalScan: true,
+      batchRows: 7,
+      capabilities: caps,
+    }).addTable(narrow, narrowRows(300, big));
+    const target = new MemoryScanSource({ canonicalScan: true, batchRows: 5, capabilities: caps }).addTable(
+      narrow,
+      narrowRows(300, (r) =>
+        r.id === 30n ? { ...r, ts: 5n } : r.id === 60n ? undefined : r.id === 297n ? { ...big(r), v: -1 } : r,
+      ),
+    );
+    let packedCalls = 0;
+    const packedScan = source.packedCanonicalScan!.bind(source);
+    Object.assign(source, {
+      packedCanonicalScan: (...args: Parameters<typeof packedScan>) => {
+        packedCalls++;
+        return packedScan(...args);
+      },
+    });
+    const sides = { source: { source, table: narrow }, target: { source: target, table: narrow } };
+    const result = await diffTables({ ...sides, hashing: 'client', rowsPerBucket: 10, splits: 1 });
+    expect(result.bucketing).toBe('int-range');
+    expect(packedCalls).toBeGreaterThanOrEqual(2);
+    expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([
+      ['mismatched', 30n, ['ts']],
+      ['missing', 60n, ['v', 'f', 'ts']],
+      ['mismatched', 2n ** 60n, ['v']],
+    ]);
+    // Key-hash buckets and row-hash sums too.
+    const byKeyHash = await diffTables({
+      ...sides,
+      hashing: 'client',
+      rowsPerBucket: 10,
+      bucketing: 'key-hash',
+    });
+    expect(byKeyHash.bucketing).toBe('key-hash');
+    expect(byKeyHash.differences.map((d) => [d.kind, d.key.id])).toEqual(
+      result.differences.map((d) => [d.kind, d.key.id]),
+    );
   });
 
   it('pairs a token-partitioned side with a pushdown side by key hash, hashed in the database there', async () => {

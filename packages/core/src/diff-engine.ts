@@ -865,6 +865,23 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
         Math.max(1, Math.ceil(Number(rows) / (cuts.length + 1) / rowsPerBucket)),
       ),
     );
+    if (cuts.length === 0) {
+      // One open-ended unit would number a sparse outlier's bucket beyond 2^53, where bucket numbers are
+      // no longer exact and its drill-down would miss it: the int-range unit ends after the most
+      // buckets a unit holds, and the open-ended rest (usually empty) goes by key hash like any last unit.
+      const width = BigInt(Math.max(rowsPerBucket, Math.ceil(Number(rows) / MAX_BUCKETS_PER_UNIT)));
+      const cut = min + width * BigInt(MAX_BUCKETS_PER_UNIT);
+      return [
+        {
+          range: { kind: 'key', upper: [cut] },
+          plan: makePlan({ kind: 'int-range', column, start: min, width }),
+        },
+        {
+          range: { kind: 'key', lower: [cut] },
+          plan: makePlan({ kind: 'key-hash', modulus: Number(bucketsPerUnit) }),
+        },
+      ];
+    }
     const units: Unit[] = [];
     let lower = min;
     let width = BigInt(rowsPerBucket);

@@ -22,8 +22,11 @@ export interface RowHasher {
   digestBytes(text: string | Uint8Array): Uint8Array;
   /** The row hash of a digest: its first 8 bytes as an unsigned 64-bit big-endian integer. */
   rowHash(digestHex: string): bigint;
-  /** Key-hash bucket of a key string: first 4 bytes of MD5(key string), uint32 big-endian, mod `modulus`. */
-  keyBucket(keyString: string, modulus: number): number;
+  /**
+   * Key-hash bucket of a key string: first 4 bytes of MD5(key string), uint32 big-endian, mod `modulus`
+   * (given bytes: of the key string's UTF-8 bytes).
+   */
+  keyBucket(keyString: string | Uint8Array, modulus: number): number;
 }
 
 /**

@@ -9,6 +9,7 @@ export { formatTableId } from './schema.js';
 export type {
   Capabilities,
   CanonicalRow,
+  CanonicalBatch,
   Range,
   ColumnHashOptions,
   Bucketing,
@@ -67,6 +68,7 @@ export {
   bucketAssigner,
   digestRow,
   OrderedBucketAccumulator,
+  packedBucketAssigner,
   rangeFilter,
   tokenBucket,
 } from './buckets.js';
@@ -92,3 +94,4 @@ export type { RenderOptions } from './diff-render.js';
 export { renderDiffJson, renderDiffMarkdown, renderDiffText, toJsonSafe } from './diff-render.js';
 export * from './config/index.js';
 export * from './replication/index.js';
+export { packCanonicalRows } from './canonical-batch.js';

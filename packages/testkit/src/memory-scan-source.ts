@@ -14,9 +14,11 @@ import {
   formatTableId,
   keyString,
   columnsString,
+  packCanonicalRows,
   rangeFilter,
   type BucketSummary,
   type Capabilities,
+  type CanonicalBatch,
   type CanonicalRow,
   type HashPlan,
   type Key,
@@ -55,6 +57,11 @@ export interface MemoryScanSourceOptions {
    * format), to test code that uses that fast path. Default `false`.
    */
   canonicalScan?: boolean;
+  /**
+   * Offer `packedCanonicalScan` too (the canonical rows packed with `packCanonicalRows`, integer keys
+   * filled in for a single integer key), to test the engine's byte-level path. Implies `canonicalScan`.
+   */
+  packedCanonicalScan?: boolean;
 }
 
 const ALL_KINDS = [
@@ -115,6 +122,12 @@ export class MemoryScanSource implements ScanSource {
     plan: HashPlan,
     options?: ScanOptions,
   ) => AsyncIterable<CanonicalRow[]>;
+  /** Present with `options.packedCanonicalScan`: the canonical rows as packed batches. */
+  readonly packedCanonicalScan?: (
+    table: TableSchema,
+    plan: HashPlan,
+    options?: ScanOptions,
+  ) => AsyncIterable<CanonicalBatch>;
 
   constructor(options: MemoryScanSourceOptions = {}) {
     this.dialect = options.dialect ?? 'memory';
@@ -129,7 +142,9 @@ export class MemoryScanSource implements ScanSource {
     this.#partitioner = options.partitioner;
     this.#estimate = options.estimate;
     this.#batchRows = options.batchRows ?? 1_000;
-    if (options.canonicalScan) this.canonicalScan = (t, plan, o) => this.#canonicalRows(t, plan, o);
+    if (options.canonicalScan || options.packedCanonicalScan)
+      this.canonicalScan = (t, plan, o) => this.#canonicalRows(t, plan, o);
+    if (options.packedCanonicalScan) this.packedCanonicalScan = (t, plan, o) => this.#packedRows(t, plan, o);
   }
 
   async *#canonicalRows(
@@ -146,6 +161,18 @@ export class MemoryScanSource implements ScanSource {
           key: plan.key.map((k) => row[k]),
         };
       });
+    }
+  }
+
+  async *#packedRows(
+    table: TableSchema,
+    plan: HashPlan,
+    options: ScanOptions = {},
+  ): AsyncGenerator<CanonicalBatch> {
+    const only = plan.key.length === 1 ? table.columns.find((c) => c.name === plan.key[0]) : undefined;
+    const intKeys = only !== undefined && ['int16', 'int32', 'int64'].includes(only.type.kind);
+    for await (const rows of this.#canonicalRows(table, plan, options)) {
+      yield packCanonicalRows(rows, { intKeys });
     }
   }
 
