@@ -743,10 +743,15 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     return HashWorkerPool.start(threads, script);
   }
 
+  /**
+   * The pool hashing `side`'s units, if any. With one worker and both sides hashed in cdc, the source is
+   * hashed in this thread and the target in the worker: two threads, not one worker and an idle thread.
+   */
   function workerPoolFor(side: Side, unit: Unit): HashWorkerPool | undefined {
-    return pool && !side.pushdown && side.src.workerSpec && unit.plan.bucketing.kind !== 'token'
-      ? pool
-      : undefined;
+    if (!pool || side.pushdown || !side.src.workerSpec || unit.plan.bucketing.kind === 'token')
+      return undefined;
+    if (pool.threads === 1 && side === source && !target.pushdown && target.src.workerSpec) return undefined;
+    return pool;
   }
 
   async function chooseUnits(): Promise<Unit[]> {

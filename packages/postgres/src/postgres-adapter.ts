@@ -10,8 +10,10 @@ import {
   formatTableId,
   isCdcError,
   keyString,
+  packCanonicalRows,
   redactUrl,
   type BucketSummary,
+  type CanonicalBatch,
   type CanonicalRow,
   type Capabilities,
   type Column,
@@ -82,6 +84,13 @@ export interface PostgresScanOptions extends ScanOptions {
    * (then the cursor, remembered by this adapter).
    */
   method?: PostgresScanMethod;
+  /**
+   * The COPY format of {@link PostgresAdapter.packedCanonicalScan} (other scans read text). `binary`
+   * (default): integers, numerics, floats, dates, instants, uuids and bytea are rendered from their
+   * binary forms (no output functions on the server, no number parsing here), other types are read as
+   * `::text`. `text`: as {@link PostgresAdapter.canonicalScan}. Both render the same bytes.
+   */
+  copyFormat?: 'text' | 'binary';
 }
 
 /**
@@ -479,6 +488,53 @@ export class PostgresAdapter implements ScanSource {
     }
   }
 
+  /**
+   * {@link canonicalScan}'s rows as packed batches ({@link ScanSource.packedCanonicalScan}): the same
+   * COPY read, decoded into one reused buffer per scan with no object per row. Each batch is valid
+   * until the next is requested. Where COPY cannot be used, the cursor's rows, packed.
+   */
+  async *packedCanonicalScan(
+    table: TableSchema,
+    plan: HashPlan,
+    options: PostgresScanOptions = {},
+  ): AsyncIterable<CanonicalBatch> {
+    const method = options.method ?? 'auto';
+    const columns = [...plan.key, ...plan.columns];
+    const read: ScanOptions = { ...options, batchRows: options.batchRows ?? CANONICAL_BATCH_ROWS };
+    const keyKind = table.columns.find((c) => c.name === plan.key[0])?.type.kind;
+    const intKeys =
+      plan.key.length === 1 && (keyKind === 'int16' || keyKind === 'int32' || keyKind === 'int64');
+    const packRows = async function* (rows: AsyncIterable<CanonicalRow[]>) {
+      for await (const batch of rows) yield packCanonicalRows(batch, { intKeys });
+    };
+    if (method === 'cursor' || (method === 'auto' && this.#copyUnsupported)) {
+      yield* packRows(this.#canonicalRows(table, plan, { ...read, columns }));
+      return;
+    }
+    let decoder: CanonicalCopyDecoder | undefined;
+    try {
+      for await (const rows of this.#copyRead(
+        table,
+        read,
+        method === 'auto',
+        columns,
+        (fields, keyIndexes) => {
+          decoder = new CanonicalCopyDecoder(fields, table, plan, keyIndexes, {
+            packed: true,
+            binary: (options.copyFormat ?? 'binary') === 'binary',
+          });
+          return decoder;
+        },
+      )) {
+        yield (decoder as CanonicalCopyDecoder).takeBatch(rows.length);
+      }
+    } catch (error) {
+      if (!(error instanceof CopyUnsupportedError)) throw error;
+      this.#copyUnsupported = true;
+      yield* packRows(this.#canonicalRows(table, plan, { ...read, columns }));
+    }
+  }
+
   /** Canonical rows of the cursor's row objects (`keyString`/`columnsString`, as the engine makes them). */
   async *#canonicalRows(
     table: TableSchema,
@@ -548,11 +604,17 @@ export class PostgresAdapter implements ScanSource {
         described[described.length - 1]!.fields,
         keys.map((k) => wanted.indexOf(k.column.name)),
       );
+      // A decoder may read some columns as other expressions (a binary decoder: text of the types it
+      // does not decode); predicates and order stay on the columns.
+      const copySelect = decoder.columnSql
+        ? `SELECT ${wanted.map((c, i) => decoder.columnSql!(`t.${quoteIdent(c)}`, i)).join(', ')} FROM ${qualifiedName(table.id)} t`
+        : select;
+      const copyOptions = decoder.binary ? ' (FORMAT binary)' : '';
       let batch: T[] = [];
       let pageRows = batchRows;
       let after: (string | null)[] | undefined;
       for (;;) {
-        let sql = `${select} WHERE ${range}`;
+        let sql = `${copySelect} WHERE ${range}`;
         if (options.ordered) {
           if (after) {
             const bound = after.map((v, i) => inline.add(v, keys[i]!.cast));
@@ -564,7 +626,7 @@ export class PostgresAdapter implements ScanSource {
           await client.query(`BEGIN READ ONLY; ${COPY_SETTINGS_SQL}`);
           inTransaction = true;
         }
-        reader = CopyOutReader.start(client, `COPY (${sql}) TO STDOUT`, options.signal);
+        reader = CopyOutReader.start(client, `COPY (${sql}) TO STDOUT${copyOptions}`, options.signal);
         let pageCount = 0;
         for (;;) {
           pageCount += decoder.take(batch, batchRows - batch.length);

@@ -11,6 +11,7 @@ import {
   canonicalText,
   daysFromCivil,
   utf8Length,
+  type CanonicalBatch,
   type CanonicalRow,
   type ColumnHashOptions,
   type HashPlan,
@@ -65,6 +66,10 @@ interface FieldPlan {
   /** Text: lower-cased (on the JS string: Unicode case mapping). */
   lower: boolean;
   keyValue: number;
+  /** The field's type OID (as described, before any cast). */
+  oid: number;
+  /** Binary mode: the field is selected as `::text` (read as text: its output function's spelling). */
+  cast: boolean;
 }
 
 /**
@@ -116,6 +121,37 @@ function validPrecision(declared: number, options: ColumnHashOptions | undefined
   const p = comparedPrecision(declared, options);
   return Number.isInteger(p) && p >= 0 && p <= 6;
 }
+
+/** Text OIDs whose binary form is their text's bytes: text, varchar, bpchar (padded), name. */
+const RAW_TEXT_OIDS = new Set([25, 1043, 1042, 19]);
+
+/**
+ * Binary mode: the kind field `oid` is rendered with from its binary form, or `GENERIC` when it is read
+ * as text (`::text`): types without a binary reader here, a float4 compared as a float8 (its text is
+ * the shortest decimal, which reads as another double), and keys other than integers, text and uuids
+ * (paging and key values need their text). Text-like types that are not raw text are read as text and
+ * rendered as `TEXT`.
+ */
+function binaryKindOf(
+  oid: number,
+  parse: Parser,
+  type: LogicalType,
+  options: ColumnHashOptions | undefined,
+  key: boolean,
+): { kind: number; cast: boolean } {
+  const kind = kindOf(oid, parse, type, options);
+  if (kind === TEXT) return { kind: TEXT, cast: !RAW_TEXT_OIDS.has(oid) };
+  if (kind === INT || kind === UUID) return { kind, cast: false };
+  if (key || kind === GENERIC || (kind === FLOAT && oid === 700 && type.kind !== 'float32'))
+    return { kind: GENERIC, cast: true };
+  return { kind, cast: false };
+}
+
+/** PostgreSQL's epoch (2000-01-01) in days and microseconds after the Unix epoch. */
+const PG_EPOCH_DAYS = 10_957;
+const PG_EPOCH_MICROS = 946_684_800_000_000;
+/** `PGCOPY\n\377\r\n\0`: the signature a binary COPY stream starts with. */
+const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 const HEX_DIGITS = new Uint8Array(Buffer.from('0123456789abcdef', 'latin1'));
 // Parsed, not computed with `**`: exact powers of ten up to 1e22 whatever `Math.pow` rounds.
@@ -272,14 +308,48 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   #pos = 0;
   /** Fields rendered through their JS value so far (the fallback; for tests and profiling). */
   genericFields = 0;
+  /**
+   * Packed mode ({@link takeBatch}): rows are written one after another into {@link #out} from its
+   * start, each followed by a newline, and {@link take} appends only a placeholder per row.
+   */
+  readonly #packed: boolean;
+  /** Packed mode: rows of the current batch, and per row its start, key length and integer key. */
+  #n = 0;
+  #offsets = new Int32Array(1);
+  #keyLengths = new Int32Array(0);
+  #intKeys: Float64Array | undefined;
+  /** Packed mode, keys not recoverable from the key string: each key field's raw bytes, and where. */
+  #keyRaw: Buffer | undefined;
+  #keyRawLength = 0;
+  #keyRawOffsets = new Int32Array(1);
+  #keyRawEscaped = new Uint8Array(0);
+  /** Packed mode: the key is one integer column that `scan` returns as a number (int2, int4). */
+  readonly #keyIsNumber: boolean;
+  /** Reads `COPY … (FORMAT binary)`: fields are length-prefixed binary values (or `::text` casts). */
+  readonly binary: boolean;
+  /** Binary mode: which fields are selected as `::text`, and every field's type OID. */
+  readonly #casts: boolean[];
+  readonly #fieldOids: number[];
+  /** Binary mode: the bytes being read, where, and whether a stream header comes next. */
+  #bin: Buffer = Buffer.alloc(0);
+  #binPos = 0;
+  #needHeader = true;
 
   constructor(
     fields: readonly pg.FieldDef[],
     table: TableSchema,
     plan: HashPlan,
     pagingKeys: readonly number[] = [],
+    options: { packed?: boolean; binary?: boolean } = {},
   ) {
     if (fields.length === 0) throw new TypeError('a COPY result has at least one column');
+    const binary = options.binary === true;
+    if (binary && options.packed !== true) throw new TypeError('binary canonical COPY reads are packed');
+    this.binary = binary;
+    const keyFields = new Set([
+      ...plan.key.map((name) => fields.findIndex((f) => f.name === name)),
+      ...pagingKeys,
+    ]);
     const parsers = copyFieldsOf(fields).map((f) => f.parse);
     const types = new Map(table.columns.map((c) => [c.name, c.type]));
     const compile = (name: string): FieldPlan => {
@@ -297,7 +367,9 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
       const options = plan.columnOptions?.[name];
       const oid = fields[field]!.dataTypeID;
       const parse = parsers[field]!;
-      const kind = kindOf(oid, parse, type, options);
+      const { kind, cast } = binary
+        ? binaryKindOf(oid, parse, type, options, keyFields.has(field))
+        : { kind: kindOf(oid, parse, type, options), cast: false };
       const precision = type.kind === 'timestamp' || type.kind === 'timestamptz' ? type.precision : 6;
       return {
         field,
@@ -310,10 +382,22 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
         trim: options?.trimTrailingSpaces === true,
         lower: options?.caseInsensitive === true,
         keyValue: kind === INT && NUMBER_OIDS.has(oid) ? KEY_NUMBER : KEY_PARSE,
+        oid,
+        cast,
       };
     };
     this.#keys = plan.key.map(compile);
     this.#columns = plan.columns.map(compile);
+    this.#casts = fields.map(() => false);
+    this.#fieldOids = fields.map((f) => f.dataTypeID);
+    for (const spec of [...this.#keys, ...this.#columns]) if (spec.cast) this.#casts[spec.field] = true;
+    if (binary) {
+      // Paging keys outside the plan are read as text unless binary gives their text as it is.
+      for (const f of pagingKeys) {
+        const oid = fields[f]!.dataTypeID;
+        if (!INT_OIDS.has(oid) && !RAW_TEXT_OIDS.has(oid) && oid !== 2950) this.#casts[f] = true;
+      }
+    }
     this.#pagingKeys = [...pagingKeys];
     this.#parsers = parsers;
     this.#starts = new Int32Array(fields.length);
@@ -321,22 +405,104 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
     this.#escaped = new Uint8Array(fields.length);
     const only = this.#keys.length === 1 ? this.#keys[0]! : undefined;
     this.#keyIsText = only !== undefined && only.kind === INT && only.keyValue === KEY_PARSE;
+    this.#keyIsNumber = only !== undefined && only.kind === INT && only.keyValue === KEY_NUMBER;
+    this.#packed = options.packed === true;
+    if (this.#packed) {
+      if (only?.kind === INT) this.#intKeys = new Float64Array(0);
+      else this.#keyRaw = Buffer.allocUnsafe(4096);
+    }
+  }
+
+  /**
+   * Packed mode: the rows taken since the last call, `rows` of them, as a {@link CanonicalBatch} over
+   * this decoder's buffers, which the next rows overwrite (the batch is valid until rows are taken
+   * again; {@link CanonicalBatch.row} copies).
+   */
+  takeBatch(rows: number): CanonicalBatch {
+    if (!this.#packed) throw new Error('CanonicalCopyDecoder.takeBatch() needs { packed: true }');
+    if (rows !== this.#n) throw new Error(`takeBatch(${rows}) after ${this.#n} rows were taken`);
+    const bytes = this.#out;
+    const offsets = this.#offsets;
+    const keyLengths = this.#keyLengths;
+    const intKeys = this.#intKeys;
+    const keyRaw = this.#keyRaw;
+    const keyRawOffsets = this.#keyRawOffsets;
+    const keyRawEscaped = this.#keyRawEscaped;
+    const keys = this.#keys;
+    const keyIsText = this.#keyIsText;
+    const keyIsNumber = this.#keyIsNumber;
+    const parsers = this.#parsers;
+    const n = rows;
+    this.#n = 0;
+    this.#o = 0;
+    this.#rowStart = 0;
+    this.#keyRawLength = 0;
+    const text = (s: number, e: number): string => utf8(bytes, s, e);
+    const binary = this.binary;
+    const binaryText = (b: Buffer, s: number, e: number, f: number): string => this.#binaryText(b, s, e, f);
+    return {
+      length: n,
+      bytes,
+      offsets,
+      keyLengths,
+      ...(intKeys ? { intKeys } : {}),
+      row: (i: number): CanonicalRow => {
+        if (!(i >= 0 && i < n)) throw new RangeError(`row ${i} of a batch of ${n}`);
+        const start = offsets[i]!;
+        const keyText = text(start, start + keyLengths[i]!);
+        const rowText = text(start, offsets[i + 1]! - 1);
+        let key: Key;
+        if (keyIsText) key = [keyText === NULL_MARKER ? null : keyText];
+        else if (keyIsNumber) key = [keyText === NULL_MARKER ? null : Number(keyText)];
+        else {
+          key = keys.map((spec, k) => {
+            const at = i * keys.length + k;
+            if (binary) {
+              if (keyRawEscaped[at] !== 0) return null;
+              return parsers[spec.field]!(
+                binaryText(keyRaw as Buffer, keyRawOffsets[at]!, keyRawOffsets[at + 1]!, spec.field),
+              );
+            }
+            const raw = (keyRaw as Buffer).toString('utf8', keyRawOffsets[at]!, keyRawOffsets[at + 1]!);
+            if (keyRawEscaped[at] === 0) return parsers[spec.field]!(raw);
+            return raw === NULL_MARKER ? null : parsers[spec.field]!(unescapeCopyText(raw));
+          });
+        }
+        return { keyText, rowText, key };
+      },
+    };
+  }
+
+  /** Binary mode: field `field` as `::text` where it is not read in binary. */
+  columnSql(column: string, field: number): string {
+    return this.#casts[field] ? `${column}::text` : column;
   }
 
   push(chunk: Buffer): void {
+    if (this.binary) {
+      // A row cut by the chunk boundary is completed from the next chunk.
+      this.#bin =
+        this.#binPos < this.#bin.length ? Buffer.concat([this.#bin.subarray(this.#binPos), chunk]) : chunk;
+      this.#binPos = 0;
+      return;
+    }
     if (this.#lines.hasBytes)
       throw new Error('CanonicalCopyDecoder.push() before the buffered rows were taken');
     this.#lines.push(chunk);
   }
 
   take(out: CanonicalRow[], max: number): number {
+    if (this.binary) return this.#takeBinary(out, max);
     const lines = this.#lines;
     let n = 0;
     while (n < max && lines.pos < lines.bytes.length) {
       const bytes = lines.bytes;
       const start = lines.pos;
       lines.pos = this.#split(bytes, start);
-      out.push(this.#render(bytes));
+      if (this.#packed) {
+        this.#renderPacked(bytes);
+        out.push(undefined as unknown as CanonicalRow);
+      } else out.push(this.#render(bytes));
       this.#lastBytes = bytes;
       this.#lastStart = start;
       n++;
@@ -345,6 +511,11 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   }
 
   finish(): void {
+    if (this.binary) {
+      if (this.#binPos < this.#bin.length || !this.#needHeader)
+        throw new Error('binary COPY output ended inside a row (or without its trailer)');
+      return;
+    }
     if (this.#lines.hasBytes || this.#lines.hasPartial) throw new Error('COPY output ended inside a row');
   }
 
@@ -352,6 +523,12 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   get lastKeyTexts(): (string | null)[] {
     const bytes = this.#lastBytes;
     if (!bytes) return this.#pagingKeys.map(() => null);
+    if (this.binary) {
+      this.#splitBinary(bytes, this.#lastStart);
+      return this.#pagingKeys.map((f) =>
+        this.#escaped[f] !== 0 ? null : this.#binaryText(bytes, this.#starts[f]!, this.#ends[f]!, f),
+      );
+    }
     this.#split(bytes, this.#lastStart);
     return this.#pagingKeys.map((f) => this.#rawText(bytes, f));
   }
@@ -421,6 +598,330 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
     );
   }
 
+  /** Packed mode: writes the row, its newline and its bookkeeping (see {@link takeBatch}). */
+  #renderPacked(b: Buffer): void {
+    const i = this.#n;
+    if (this.#keyLengths.length <= i) this.#grow(i + 1);
+    const start = this.#o;
+    this.#rowStart = start;
+    const keys = this.#keys;
+    const binary = this.binary;
+    for (let k = 0; k < keys.length; k++) {
+      if (k > 0) this.#byte(124);
+      if (binary) this.#fieldBinary(b, keys[k]!);
+      else this.#field(b, keys[k]!);
+    }
+    this.#keyLengths[i] = this.#o - start;
+    const columns = this.#columns;
+    for (let k = 0; k < columns.length; k++) {
+      this.#byte(124);
+      if (binary) this.#fieldBinary(b, columns[k]!);
+      else this.#field(b, columns[k]!);
+    }
+    this.#byte(10);
+    this.#offsets[i + 1] = this.#o;
+    const intKeys = this.#intKeys;
+    if (intKeys) intKeys[i] = this.#intKey(b, keys[0]!.field);
+    else this.#keepRawKeys(b, i);
+    this.#n = i + 1;
+  }
+
+  /** A packed batch's bookkeeping for at least `rows` rows. */
+  #grow(rows: number): void {
+    const size = Math.max(rows, 2 * this.#keyLengths.length, 64);
+    const offsets = new Int32Array(size + 1);
+    offsets.set(this.#offsets);
+    this.#offsets = offsets;
+    const keyLengths = new Int32Array(size);
+    keyLengths.set(this.#keyLengths);
+    this.#keyLengths = keyLengths;
+    if (this.#intKeys) {
+      const intKeys = new Float64Array(size);
+      intKeys.set(this.#intKeys);
+      this.#intKeys = intKeys;
+    } else {
+      const width = this.#keys.length;
+      const rawOffsets = new Int32Array(size * width + 1);
+      rawOffsets.set(this.#keyRawOffsets);
+      this.#keyRawOffsets = rawOffsets;
+      const escaped = new Uint8Array(size * width);
+      escaped.set(this.#keyRawEscaped);
+      this.#keyRawEscaped = escaped;
+    }
+  }
+
+  /** The integer in field `f` as a number when it is a safe integer; `NaN` otherwise (NULL, larger). */
+  #intKey(b: Buffer, f: number): number {
+    if (this.#escaped[f] !== 0) return NaN;
+    if (this.binary) {
+      const s = this.#starts[f]!;
+      const len = this.#ends[f]! - s;
+      if (len === 2) return ((b[s]! << 24) >> 16) | b[s + 1]!;
+      if (len === 4) return this.#fieldOids[f] === 26 ? int32(b, s) >>> 0 : int32(b, s);
+      const high = int32(b, s);
+      if (high < -2097152 || high >= 2097152) return NaN;
+      const v = high * 4294967296 + (int32(b, s + 4) >>> 0);
+      return v >= -Number.MAX_SAFE_INTEGER ? v : NaN;
+    }
+    let i = this.#starts[f]!;
+    const e = this.#ends[f]!;
+    const negative = b[i] === 45;
+    if (negative) i++;
+    if (i === e || e - i > 16) return NaN;
+    let v = 0;
+    for (; i < e; i++) {
+      const c = b[i]! - 48;
+      if (c < 0 || c > 9) return NaN;
+      v = v * 10 + c;
+    }
+    if (v > Number.MAX_SAFE_INTEGER) return NaN;
+    return negative ? -v : v;
+  }
+
+  /** Packed mode: copies the raw bytes of row `i`'s key fields, for {@link CanonicalBatch.row}. */
+  #keepRawKeys(b: Buffer, i: number): void {
+    const keys = this.#keys;
+    let o = this.#keyRawLength;
+    for (let k = 0; k < keys.length; k++) {
+      const f = keys[k]!.field;
+      const s = this.#starts[f]!;
+      const e = this.#ends[f]!;
+      let raw = this.#keyRaw as Buffer;
+      if (o + e - s > raw.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(2 * raw.length, o + e - s));
+        raw.copy(bigger, 0, 0, o);
+        this.#keyRaw = raw = bigger;
+      }
+      b.copy(raw, o, s, e);
+      o += e - s;
+      const at = i * keys.length + k;
+      this.#keyRawEscaped[at] = this.#escaped[f]!;
+      this.#keyRawOffsets[at + 1] = o;
+    }
+    this.#keyRawLength = o;
+  }
+
+  #takeBinary(out: CanonicalRow[], max: number): number {
+    let n = 0;
+    const count = this.#starts.length;
+    while (n < max) {
+      const b = this.#bin;
+      const p = this.#binPos;
+      if (this.#needHeader) {
+        if (b.length - p < 19) break;
+        if (b.compare(BINARY_SIGNATURE, 0, 11, p, p + 11) !== 0)
+          throw new Error('binary COPY output does not start with the PGCOPY signature');
+        const extension = int32(b, p + 15);
+        if (b.length - p < 19 + extension) break;
+        this.#binPos = p + 19 + extension;
+        this.#needHeader = false;
+        continue;
+      }
+      if (b.length - p < 2) break;
+      const fields = ((b[p]! << 24) >> 16) | b[p + 1]!;
+      if (fields === -1) {
+        // The trailer: this COPY is over (the next one starts with its header).
+        this.#binPos = p + 2;
+        this.#needHeader = true;
+        continue;
+      }
+      if (fields !== count) throw new Error(`binary COPY row has ${fields} fields, expected ${count}`);
+      const next = this.#splitBinary(b, p);
+      if (next < 0) break;
+      this.#binPos = next;
+      this.#renderPacked(b);
+      out.push(undefined as unknown as CanonicalRow);
+      this.#lastBytes = b;
+      this.#lastStart = p;
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Records the fields of the binary row at `p` (bounds; {@link #escaped} marks NULL); returns where
+   * the next row starts, or -1 when the row does not end in `b`.
+   */
+  #splitBinary(b: Buffer, p: number): number {
+    const starts = this.#starts;
+    const ends = this.#ends;
+    const nulls = this.#escaped;
+    const end = b.length;
+    p += 2;
+    for (let f = 0; f < starts.length; f++) {
+      if (p + 4 > end) return -1;
+      const length = int32(b, p);
+      p += 4;
+      starts[f] = p;
+      if (length < 0) {
+        ends[f] = p;
+        nulls[f] = 1;
+        continue;
+      }
+      if (p + length > end) return -1;
+      p += length;
+      ends[f] = p;
+      nulls[f] = 0;
+    }
+    return p;
+  }
+
+  /** The text PostgreSQL's output function gives for the binary field `f` at `b[s, e)` (keys, paging). */
+  #binaryText(b: Buffer, s: number, e: number, f: number): string {
+    if (this.#casts[f]) return utf8(b, s, e);
+    const oid = this.#fieldOids[f]!;
+    if (oid === 2950) return uuidText(b, s);
+    if (INT_OIDS.has(oid)) {
+      if (e - s === 2) return String(((b[s]! << 24) >> 16) | b[s + 1]!);
+      if (e - s === 4) return String(oid === 26 ? int32(b, s) >>> 0 : int32(b, s));
+      return b.readBigInt64BE(s).toString();
+    }
+    return utf8(b, s, e);
+  }
+
+  /** Binary mode's {@link #field}: the canonical text of the binary field of `spec`. */
+  #fieldBinary(b: Buffer, spec: FieldPlan): void {
+    const f = spec.field;
+    const s = this.#starts[f]!;
+    const e = this.#ends[f]!;
+    if (this.#escaped[f] !== 0) {
+      const out = this.#reserve(2);
+      out[this.#o] = 92;
+      out[this.#o + 1] = 78;
+      this.#o += 2;
+      return;
+    }
+    switch (spec.kind) {
+      case INT: {
+        const len = e - s;
+        if (len === 2) this.#safe(((b[s]! << 24) >> 16) | b[s + 1]!);
+        else if (len === 4) this.#safe(spec.oid === 26 ? int32(b, s) >>> 0 : int32(b, s));
+        else {
+          const high = int32(b, s);
+          if (high >= -2097152 && high < 2097152) this.#safe(high * 4294967296 + (int32(b, s + 4) >>> 0));
+          else this.#copyText(b.readBigInt64BE(s).toString());
+        }
+        return;
+      }
+      case NUMERIC:
+        this.#numericBinary(b, s);
+        return;
+      case FLOAT: {
+        let v = e - s === 4 ? b.readFloatBE(s) : b.readDoubleBE(s);
+        if (spec.float32) v = Math.fround(v);
+        this.#floatValue(v);
+        return;
+      }
+      case BOOL:
+        this.#byte(b[s] === 0 ? 102 : 116);
+        return;
+      case TEXT:
+        this.#text(b, s, e, false, spec);
+        return;
+      case UUID:
+        this.#copyText(uuidText(b, s));
+        return;
+      case DATE: {
+        const days = int32(b, s);
+        if (days === 0x7fffffff) this.#copyText('Infinity');
+        else if (days === -0x80000000) this.#copyText('-Infinity');
+        else this.#safe(days + PG_EPOCH_DAYS);
+        return;
+      }
+      case INSTANT: {
+        const high = int32(b, s);
+        const low = int32(b, s + 4) >>> 0;
+        if (high === 0x7fffffff && low === 0xffffffff) return void this.#copyText('Infinity');
+        if (high === -0x80000000 && low === 0) return void this.#copyText('-Infinity');
+        const unit = spec.unit;
+        if (high >= -1048576 && high < 1048576) {
+          // Below 2^52 µs from 2000: the Unix-epoch microseconds stay exact.
+          const micros = high * 4294967296 + low + PG_EPOCH_MICROS;
+          const rest = micros % unit;
+          this.#safe(micros - (rest < 0 ? rest + unit : rest));
+          return;
+        }
+        const micros = b.readBigInt64BE(s) + BigInt(PG_EPOCH_MICROS);
+        const big = BigInt(unit);
+        const rest = micros % big;
+        this.#copyText((micros - (rest < 0n ? rest + big : rest)).toString());
+        return;
+      }
+      case BYTEA: {
+        const out = this.#reserve(2 * (e - s));
+        let o = this.#o;
+        for (let i = s; i < e; i++) {
+          const c = b[i]!;
+          out[o++] = HEX_DIGITS[c >> 4]!;
+          out[o++] = HEX_DIGITS[c & 15]!;
+        }
+        this.#o = o;
+        return;
+      }
+      default:
+        // Read as text (`::text`): what canonicalText makes of the scan's value.
+        this.genericFields++;
+        this.#string(canonicalText(spec.parse(utf8(b, s, e)), spec.type, spec.options));
+    }
+  }
+
+  /**
+   * A binary `numeric` (digit count, weight, sign, scale, base-10000 digits) as `numeric`'s canonical
+   * text: no leading zeros, no trailing fractional zeros (nor a bare point), specials spelled out.
+   */
+  #numericBinary(b: Buffer, s: number): void {
+    const ndigits = ((b[s]! << 24) >> 16) | b[s + 1]!;
+    const weight = ((b[s + 2]! << 24) >> 16) | b[s + 3]!;
+    const sign = (b[s + 4]! << 8) | b[s + 5]!;
+    if (sign === 0xc000) return void this.#copyText('NaN');
+    if (sign === 0xd000) return void this.#copyText('Infinity');
+    if (sign === 0xf000) return void this.#copyText('-Infinity');
+    const digit = (i: number): number =>
+      i >= 0 && i < ndigits ? (b[s + 8 + 2 * i]! << 8) | b[s + 9 + 2 * i]! : 0;
+    let first = -1;
+    for (let i = 0; i < ndigits; i++) if (digit(i) !== 0) first = first < 0 ? i : first;
+    if (first < 0) return void this.#byte(48);
+    let last = ndigits - 1;
+    while (digit(last) === 0) last--;
+    if (sign === 0x4000) this.#byte(45);
+    // Integer part: the groups of weight ≥ 0 (group i has weight `weight - i`).
+    if (weight < 0 || first > weight) this.#byte(48);
+    else {
+      this.#small(digit(first));
+      for (let i = first + 1; i <= weight; i++) this.#four(digit(i));
+    }
+    if (last > weight) {
+      this.#byte(46);
+      for (let i = weight + 1; i < last; i++) this.#four(digit(i));
+      // The last group without its trailing zeros.
+      let d = digit(last);
+      let width = 4;
+      while (d % 10 === 0) {
+        d /= 10;
+        width--;
+      }
+      const out = this.#reserve(width);
+      for (let k = this.#o + width - 1; k >= this.#o; k--) {
+        out[k] = 48 + (d % 10);
+        d = Math.floor(d / 10);
+      }
+      this.#o += width;
+    }
+  }
+
+  /** Four decimal digits of `x` (0–9999), zero-padded. */
+  #four(x: number): void {
+    const out = this.#reserve(4);
+    const o = this.#o;
+    const high = (x / 100) | 0;
+    const low = x - high * 100;
+    out[o] = DIGIT_PAIRS[2 * high]!;
+    out[o + 1] = DIGIT_PAIRS[2 * high + 1]!;
+    out[o + 2] = DIGIT_PAIRS[2 * low]!;
+    out[o + 3] = DIGIT_PAIRS[2 * low + 1]!;
+    this.#o = o + 4;
+  }
+
   #keyValues(b: Buffer): Key {
     const keys = this.#keys;
     const key = new Array<unknown>(keys.length);
@@ -452,7 +953,12 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
 
   /** Room for `n` more bytes in the output. */
   #reserve(n: number): Buffer {
-    if (this.#o + n > this.#out.length) {
+    if (this.#o + n > this.#out.length && this.#packed) {
+      // The batch's rows stay together: the arena grows, keeping every row of the batch.
+      const fresh = Buffer.allocUnsafe(Math.max(2 * this.#out.length, this.#o + n));
+      this.#out.copy(fresh, 0, 0, this.#o);
+      this.#out = fresh;
+    } else if (this.#o + n > this.#out.length) {
       // Earlier rows keep the full arena; the row being written moves to a new one.
       const written = this.#o - this.#rowStart;
       const fresh = Buffer.allocUnsafe(Math.max(ARENA_BYTES, 2 * (written + n)));
@@ -678,6 +1184,11 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
     let v = shortDecimal(b, s, e);
     if (v !== v) v = parseFloat(latin1(b, s, e));
     if (float32) v = Math.fround(v);
+    return this.#floatValue(v);
+  }
+
+  /** Writes `v` as canonical float text: IEEE-754 binary64 hex, or 0, NaN, ±Infinity. */
+  #floatValue(v: number): boolean {
     if (v === 0) return this.#copyText('0');
     if (v !== v) return this.#copyText('NaN');
     if (v === Infinity) return this.#copyText('Infinity');
@@ -870,4 +1381,15 @@ function malformed(columns: number, b: Buffer, start: number): Error {
   const end = b.indexOf(10, start);
   const line = b.toString('utf8', start, Math.min(end === -1 ? b.length : end, start + 200));
   return new Error(`COPY output row does not have ${columns} columns: ${JSON.stringify(line)}`);
+}
+
+/** The signed big-endian 32-bit integer at `b[i]`. */
+function int32(b: Buffer, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
+/** The 16 bytes of a binary uuid at `b[s]` as PostgreSQL spells it (lower-case, hyphenated). */
+function uuidText(b: Buffer, s: number): string {
+  const hex = b.toString('hex', s, s + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -200,6 +200,10 @@ export interface CopyDecoder<T> {
   finish(): void;
   /** Raw (unescaped) text of the paging key fields of the last item taken. */
   readonly lastKeyTexts: readonly (string | null)[];
+  /** Reads `COPY … TO STDOUT (FORMAT binary)` (default: text). */
+  readonly binary?: boolean;
+  /** The select-list expression of field `field` (default: `column`, the quoted column itself). */
+  columnSql?(column: string, field: number): string;
 }
 
 /**

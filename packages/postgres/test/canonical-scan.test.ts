@@ -55,6 +55,42 @@ async function canonicalRows(
   return { rows: rows.map(plainRow), sizes };
 }
 
+/**
+ * {@link canonicalRows} through `packedCanonicalScan`: each batch's rows taken with `row(i)` before the
+ * next batch is asked for, and its layout checked: row strings and newlines in `bytes`, key lengths,
+ * and the integer keys of a single integer key.
+ */
+async function packedRows(
+  adapter: PostgresAdapter,
+  table: TableSchema,
+  plan: HashPlan,
+  options: PostgresScanOptions,
+): Promise<{ rows: CanonicalRow[]; sizes: number[] }> {
+  const rows: CanonicalRow[] = [];
+  const sizes: number[] = [];
+  const keyKind = table.columns.find((c) => c.name === plan.key[0])?.type.kind ?? '';
+  const intKey = plan.key.length === 1 && ['int16', 'int32', 'int64'].includes(keyKind);
+  for await (const batch of adapter.packedCanonicalScan(table, plan, options)) {
+    sizes.push(batch.length);
+    const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
+    expect(batch.offsets[0]).toBe(0);
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch.row(i);
+      const start = batch.offsets[i]!;
+      const end = batch.offsets[i + 1]!;
+      expect(bytes.toString('utf8', start, end)).toBe(`${row.rowText}\n`);
+      expect(batch.keyLengths[i]).toBe(Buffer.byteLength(row.keyText, 'utf8'));
+      expect(batch.intKeys !== undefined).toBe(intKey);
+      if (batch.intKeys) {
+        const v = Number(row.key[0]);
+        expect(batch.intKeys[i]).toBe(row.key[0] !== null && Number.isSafeInteger(v) ? v : NaN);
+      }
+      rows.push(row);
+    }
+  }
+  return { rows, sizes };
+}
+
 /** A canonical row as plain data; checks its bytes (when the COPY path gives them) are its row string's. */
 function plainRow(row: CanonicalRow): CanonicalRow {
   if (row.rowBytes) expect(Buffer.from(row.rowBytes).toString('utf8')).toBe(row.rowText);
@@ -98,8 +134,16 @@ async function expectSameAsScan(
   hashTable: TableSchema = schema,
 ): Promise<CanonicalRow[]> {
   const expected = await fromScan(adapter, schema, hashTable, plan, options);
-  for (const method of ['auto', 'cursor'] as const) {
-    const { rows, sizes } = await canonicalRows(adapter, hashTable, plan, { ...options, method });
+  for (const [method, packed, copyFormat] of [
+    ['auto', false, undefined],
+    ['cursor', false, undefined],
+    ['auto', true, 'binary'],
+    ['auto', true, 'text'],
+    ['cursor', true, undefined],
+  ] as const) {
+    const read = packed ? packedRows : canonicalRows;
+    const format = copyFormat ? { copyFormat } : {};
+    const { rows, sizes } = await read(adapter, hashTable, plan, { ...options, method, ...format });
     if (options.ordered) expect(rows).toStrictEqual(expected);
     else expect([...rows].sort(byRowText)).toStrictEqual([...expected].sort(byRowText));
     const batchRows = options.batchRows ?? 5_000;
@@ -325,6 +369,43 @@ describe('canonicalScan renders what keyString/columnsString give over scan', ()
       }
       await expectSameAsScan(adapter, table, planOf(table, undefined, []), { batchRows: 3 });
     }
+    // int8 keys around and beyond 2^53: packed batches give NaN where a number would not be exact.
+    await db().query(`
+      CREATE TABLE big_int (id bigint PRIMARY KEY, v text);
+      INSERT INTO big_int SELECT g, g::text FROM unnest(ARRAY[-9223372036854775808, -9007199254740993,
+        -9007199254740992, -9007199254740991, -1, 0, 9007199254740991, 9007199254740992, 9007199254740993,
+        9223372036854775807]::bigint[]) g;
+    `);
+    const big = await adapter.introspect({ name: 'big_int' });
+    const bigRows = await expectSameAsScan(adapter, big, planOf(big), { batchRows: 4, ordered: true });
+    expect(bigRows.map((r) => r.key[0])).toContain('9223372036854775807');
+  });
+
+  it('binary COPY renders generated numbers, floats, instants and dates as the text path does', async () => {
+    // Varied scales and magnitudes (leading and trailing zero groups of numeric's base-10000 digits),
+    // floats of every size, and instants and dates across and beyond the safe range of microseconds.
+    await db().query(`
+      CREATE TABLE gen_values (id int PRIMARY KEY, n numeric, n2 numeric(20, 6), f4 real, f8 float8,
+        ts timestamp, tstz timestamptz(3), d date, b bool, by bytea, u uuid);
+      INSERT INTO gen_values SELECT g,
+        round((hashint4(g)::numeric * 10 ^ (g % 41 - 20))::numeric, (g % 30)),
+        CASE WHEN g % 7 = 0 THEN NULL ELSE (hashint4(g * 3) % 100000000)::numeric / 10 ^ (g % 7) END,
+        (hashint4(g * 5)::float8 * 10 ^ (g % 60 - 30))::real,
+        hashint4(g * 7)::float8 * 10 ^ (g % 600 - 300) / 3,
+        timestamp '2000-01-01' + hashint4(g * 11)::float8 * interval '1 microsecond' * (g % 5000),
+        timestamptz '1970-01-01 00:00:00+00' + hashint4(g * 13)::float8 * interval '1 second' * (g % 80),
+        date '2000-01-01' + (hashint4(g * 17) % 2000000),
+        g % 3 = 0, decode(md5(g::text), 'hex'), md5(g::text)::uuid
+      FROM generate_series(1, 3000) g;
+      INSERT INTO gen_values (id, n, n2, f4, f8, ts, d) VALUES
+        (-1, 0, 0, 0, '-0', '294276-12-31 23:59:59.999999', '5874897-12-31'),
+        (-2, 'NaN', -0.000001, '-Infinity', 'NaN', '4713-01-01 00:00:00 BC', '4713-01-01 BC'),
+        (-3, 1e-130, 99999999999999.999999, 1.17549435e-38, 5e-324, 'infinity', 'infinity'),
+        (-4, -1e130, 10000, 3.4028235e38, 1.7976931348623157e308, '-infinity', '-infinity');
+    `);
+    const table = await adapter.introspect({ name: 'gen_values' });
+    await expectSameAsScan(adapter, table, planOf(table), { batchRows: 512 });
+    await expectSameAsScan(adapter, table, planOf(table), { batchRows: 100, ordered: true });
   });
 
   it('an abort mid-scan closes the connection; the source scans again afterwards', async () => {

@@ -39,6 +39,7 @@ if (opts.read) {
     scan: target.scan.bind(target),
     lookup: target.lookup.bind(target),
     ...(target.canonicalScan ? { canonicalScan: target.canonicalScan.bind(target) } : {}),
+    ...(target.packedCanonicalScan ? { packedCanonicalScan: target.packedCanonicalScan.bind(target) } : {}),
     close: () => target.close(),
   };
   const result = await diffTables({
