@@ -332,6 +332,8 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
   readonly #fieldOids: number[];
   /** Binary mode: the bytes being read, where, and whether a stream header comes next. */
   #bin: Buffer = Buffer.alloc(0);
+  /** Binary mode: where a row cut by a chunk boundary is joined with the next chunk (reused). */
+  #staging: Buffer = Buffer.allocUnsafeSlow(0);
   #binPos = 0;
   #needHeader = true;
 
@@ -480,9 +482,21 @@ export class CanonicalCopyDecoder implements CopyDecoder<CanonicalRow> {
 
   push(chunk: Buffer): void {
     if (this.binary) {
-      // A row cut by the chunk boundary is completed from the next chunk.
-      this.#bin =
-        this.#binPos < this.#bin.length ? Buffer.concat([this.#bin.subarray(this.#binPos), chunk]) : chunk;
+      const rest = this.#bin.length - this.#binPos;
+      if (rest === 0) this.#bin = chunk;
+      else {
+        // A row cut by the chunk boundary: its start and the new chunk are copied into a buffer kept
+        // for this (a fresh one per chunk would leave a chunk-sized buffer for the collector each time).
+        let staging = this.#staging;
+        if (staging.length < rest + chunk.length) {
+          staging = Buffer.allocUnsafeSlow(Math.max(2 * staging.length, rest + chunk.length));
+        }
+        // The rest may already lie in the staging buffer: `copy` handles the overlap.
+        this.#bin.copy(staging, 0, this.#binPos, this.#bin.length);
+        chunk.copy(staging, rest);
+        this.#staging = staging;
+        this.#bin = staging.subarray(0, rest + chunk.length);
+      }
       this.#binPos = 0;
       return;
     }
