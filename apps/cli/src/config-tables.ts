@@ -10,6 +10,8 @@ export interface TableEntry {
   key?: string[];
   columns?: string[];
   excludeColumns?: string[];
+  /** Columns holding JSON in a text type, compared as JSON. */
+  jsonColumns?: string[];
 }
 
 /** Every table of a pipeline with source and target ids parsed. */
@@ -27,6 +29,7 @@ export function tableEntries(pipeline: PipelineConfig): TableEntry[] {
       ...(t.key ? { key: t.key } : {}),
       ...(t.columns ? { columns: t.columns } : {}),
       ...(t.excludeColumns ? { excludeColumns: t.excludeColumns } : {}),
+      ...(t.jsonColumns ? { jsonColumns: t.jsonColumns } : {}),
     };
   });
 }

@@ -51,6 +51,7 @@ export function configuredPair(config: CdcConfig, pipeline: PipelineConfig, entr
     ...(entry.key ? { key: entry.key } : {}),
     ...(entry.columns ? { columns: entry.columns } : {}),
     ...(entry.excludeColumns ? { excludeColumns: entry.excludeColumns } : {}),
+    ...(entry.jsonColumns ? { jsonColumns: entry.jsonColumns } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export interface PairSpec {
   key?: string[];
   columns?: string[];
   excludeColumns?: string[];
+  /** Columns holding JSON in a text type on a side: compared as JSON (`ComparisonPolicy.json`). */
+  jsonColumns?: string[];
 }
 
 /** Comparison options (the `cdc diff` flags). */
@@ -144,6 +146,18 @@ export function columnsToCompare(pair: OpenPair): string[] | undefined {
 /** Runs the diff engine over an open pair. */
 export async function comparePair(pair: OpenPair, options: CompareOptions): Promise<DiffResult> {
   const columns = columnsToCompare(pair);
+  const json = pair.spec.jsonColumns ?? [];
+  for (const name of json) {
+    if (!pair.sourceSchema.columns.some((c) => c.name === name)) {
+      throw new CdcError(
+        'COLUMN_NOT_FOUND',
+        `JSON column ${JSON.stringify(name)} is not in source table ${pair.spec.name}`,
+        {
+          hint: `columns are matched exactly; the table has: ${pair.sourceSchema.columns.map((c) => c.name).join(', ')}`,
+        },
+      );
+    }
+  }
   const policy: ComparisonPolicy = {};
   if (options.floatTolerance !== undefined) policy.absoluteTolerance = options.floatTolerance;
   if (options.timestampPrecision !== undefined) policy.precision = options.timestampPrecision;
@@ -154,6 +168,9 @@ export async function comparePair(pair: OpenPair, options: CompareOptions): Prom
       algorithm: options.algorithm,
       ...(columns ? { columns } : {}),
       ...(Object.keys(policy).length > 0 ? { defaultPolicy: policy } : {}),
+      ...(json.length > 0
+        ? { policies: Object.fromEntries(json.map((c) => [c, { ...policy, json: true }])) }
+        : {}),
       ...(options.threads !== undefined ? { concurrency: options.threads } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       maxDiffs: options.maxDiffs,

@@ -33,6 +33,8 @@ export interface ReconcilePair {
   key?: string[];
   columns?: string[];
   excludeColumns?: string[];
+  /** Columns holding JSON in a text type, compared as JSON. */
+  jsonColumns?: string[];
 }
 
 /** Outcome of one table in a run. */
@@ -87,6 +89,7 @@ export function reconcilePairs(config: CdcConfig): ReconcilePair[] {
         target: t.transform?.target ?? t.table,
         ...(t.key ? { key: t.key } : {}),
         ...(t.transform?.includeColumns ? { columns: t.transform.includeColumns } : {}),
+        ...(t.jsonColumns ? { jsonColumns: t.jsonColumns } : {}),
         // Masked columns hold other values in the target by design: never compared (nor stored as a difference).
         ...(t.transform?.excludeColumns || t.transform?.mask
           ? {
@@ -178,6 +181,9 @@ export async function runReconciliation(options: ReconcileJobOptions): Promise<R
               maxDiffs: settings.maxDiffs ?? 1000,
               ...(settings.threads !== undefined ? { concurrency: settings.threads } : {}),
               ...(columns ? { columns } : {}),
+              ...(pair.jsonColumns
+                ? { policies: Object.fromEntries(pair.jsonColumns.map((c) => [c, { json: true }])) }
+                : {}),
               ...(options.signal ? { signal: options.signal } : {}),
             });
             const seconds = (performance.now() - started) / 1000;

@@ -15,6 +15,13 @@ export interface ComparisonPolicy extends ColumnHashOptions {
   absoluteTolerance?: number;
   /** Floats/numerics are equal when `|a − b| ≤ relativeTolerance × max(|a|, |b|)`. */
   relativeTolerance?: number;
+  /**
+   * The column holds JSON documents in a text type on one side or both (e.g. SQL Server's JSON in
+   * `nvarchar`): its text is parsed and compared as canonical JSON, against the other side's `json` or
+   * text. Such a side is hashed in cdc (the document is parsed there). A text that is not JSON fails the
+   * diff with the column and value.
+   */
+  json?: boolean;
 }
 
 /** True when a policy carries a tolerance, i.e. the column cannot be compared through hashes. */

@@ -920,6 +920,63 @@ describe('diffTables — strategies and options', () => {
     expect(result.differences.map((d) => [d.key.id, d.columns])).toEqual([[2, ['tags']]]);
   });
 
+  it('compares JSON kept in a text column with a json column when the policy declares it', async () => {
+    const textSchema: TableSchema = {
+      id: { name: 'docs' },
+      primaryKey: ['id'],
+      columns: [col('id', T.int32, false), col('doc', T.text), col('note', T.text)],
+    };
+    const jsonSchema: TableSchema = {
+      ...textSchema,
+      columns: [col('id', T.int32, false), col('doc', { kind: 'json' }), col('note', T.text)],
+    };
+    const rows = (docs: unknown[]) => docs.map((doc, i) => ({ id: i + 1, doc, note: 'n' }));
+    // Key order, whitespace and number spelling differ but the documents are equal (row 2: the JSON
+    // document null, as json text; row 4: SQL NULL on both sides); row 3 differs.
+    const s = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(
+      textSchema,
+      rows(['{"b": 1, "a": [1, 2.50]}', '  null ', '{"x": "é"}', null]),
+    );
+    const t = new MemoryScanSource({ capabilities: { hashPushdown: true } }).addTable(
+      jsonSchema,
+      rows([{ a: [1, 2.5], b: 1 }, 'null', { x: 'e' }, null]),
+    );
+    const sides = { source: { source: s, table: textSchema }, target: { source: t, table: jsonSchema } };
+    // Undeclared, text and json do not compare.
+    const refused = await diffTables(sides).catch((e: unknown) => e);
+    expect(isCdcError(refused) && refused.code).toBe('SCHEMA_MISMATCH');
+    for (const algorithm of ['hash', 'stream'] as const) {
+      const result = await diffTables({ ...sides, algorithm, policies: { doc: { json: true } } });
+      if (algorithm === 'hash') expect(result.hashing).toBe('client');
+      expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([
+        ['mismatched', 3, ['doc']],
+      ]);
+    }
+    // Text on both sides: compared as documents, not characters.
+    const t2 = new MemoryScanSource().addTable(
+      textSchema,
+      rows(['{"a":[1,2.5],"b":1}', 'null', '{"x":"é"}', null]),
+    );
+    const both = await diffTables({
+      source: { source: s, table: textSchema },
+      target: { source: t2, table: textSchema },
+      policies: { doc: { json: true } },
+    });
+    expect(both.differences).toEqual([]);
+    // Declared on a column that is neither text nor json, or on a key: refused, naming the column.
+    const onInt = await diffTables({ ...sides, policies: { id: { json: true } } }).catch((e: unknown) => e);
+    expect(isCdcError(onInt) && onInt.message).toMatch(/"id"/);
+    // A text that is not JSON fails with the column and value, never a silent difference.
+    const bad = new MemoryScanSource().addTable(textSchema, rows(['{"b": 1', 'null', '{}', null]));
+    const broken = await diffTables({
+      source: { source: bad, table: textSchema },
+      target: { source: t, table: jsonSchema },
+      policies: { doc: { json: true } },
+    }).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(Error);
+    expect((broken as Error).message).toMatch(/json|JSON/);
+  });
+
   it('rejects incomparable column types and stream without ordered scans', async () => {
     const other: TableSchema = { ...narrow, columns: [narrow.columns[0] as Column, col('v', T.text)] };
     const s = new MemoryScanSource().addTable(narrow, []);

@@ -271,8 +271,28 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
     };
     coerced.add(side);
   };
+  /** A column declared JSON (`policy.json`): its text sides are read as JSON documents. */
+  const declareJson = (column: string) => {
+    const kinds = [source, target].map((side) => typeOn(side, column).kind);
+    if (kinds.some((k) => k !== 'text' && k !== 'json')) {
+      throw new CdcError(
+        'INVALID_ARGUMENT',
+        `Column ${JSON.stringify(column)} is declared JSON but is ${kinds[0]} on the source and ${kinds[1]} on the target`,
+        { hint: 'Declare JSON only for text or json columns (e.g. JSON kept in nvarchar).' },
+      );
+    }
+    if (key.includes(column)) {
+      throw new CdcError('INVALID_ARGUMENT', `Key column ${JSON.stringify(column)} cannot be declared JSON`, {
+        hint: 'Keys compare as their own type; declare JSON for non-key columns only.',
+      });
+    }
+    for (const side of [source, target]) {
+      if (typeOn(side, column).kind === 'text') coerce(side, column, { kind: 'json' });
+    }
+  };
   const hashOptions: Record<string, ColumnHashOptions> = {};
   for (const column of [...key, ...columns]) {
+    if ((options.policies?.[column] ?? options.defaultPolicy)?.json) declareJson(column);
     const st = typeOn(source, column);
     const tt = typeOn(target, column);
     // A structured value replicated into jsonb: the json side is decoded as the other side's type

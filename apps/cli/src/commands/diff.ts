@@ -44,6 +44,7 @@ export interface DiffCommandOptions {
   key?: string;
   columns?: string;
   excludeColumns?: string;
+  jsonColumns?: string;
   floatTolerance?: string;
   timestampPrecision?: string;
   threads?: string;
@@ -218,6 +219,7 @@ export async function runDiff(
     ['--key', opts.key],
     ['--columns', opts.columns],
     ['--exclude-columns', opts.excludeColumns],
+    ['--json-columns', opts.jsonColumns],
   ] as const) {
     if (value !== undefined && list(value)!.length === 0)
       throw new CdcError('INVALID_ARGUMENT', `${flag} is empty`, { hint: `${flag} a,b,c` });
@@ -225,6 +227,7 @@ export async function runDiff(
   if (opts.key) spec.key = list(opts.key);
   if (opts.columns) spec.columns = list(opts.columns);
   if (opts.excludeColumns) spec.excludeColumns = list(opts.excludeColumns);
+  if (opts.jsonColumns) spec.jsonColumns = list(opts.jsonColumns);
 
   const pair = await openPair(ctx, spec);
   try {
@@ -319,6 +322,10 @@ export function registerDiffCommand(program: Command, deps: CliDeps): void {
     .option('--key <columns>', 'key columns, comma-separated (default: the primary key)')
     .option('--columns <columns>', 'compare only these columns (comma-separated)')
     .option('--exclude-columns <columns>', 'never compare these columns (comma-separated)')
+    .option(
+      '--json-columns <columns>',
+      'columns holding JSON in a text type (e.g. nvarchar): compared as JSON documents (comma-separated)',
+    )
     .option('--float-tolerance <n>', 'floats/numerics equal when |a − b| ≤ n')
     .option('--timestamp-precision <digits>', 'compare instants at this many fractional-second digits (0–9)')
     .option('--threads <n>', 'parallel segments per side')

@@ -98,6 +98,16 @@ export const pipelineTableSchema = z.union([
         .array(z.string().min(1))
         .optional()
         .meta({ description: 'Never compare or replicate these columns (not key columns).' }),
+      jsonColumns: z
+        .array(z.string().min(1))
+        .optional()
+        .meta({
+          description:
+            'Columns holding JSON documents in a text type (e.g. JSON kept in SQL Server nvarchar): compared ' +
+            'as JSON with the other side (json, jsonb or text) by diffs, reconciliation and verification. ' +
+            'Replication copies them unchanged.',
+          examples: [['payload', 'settings']],
+        }),
       rename: z
         .record(z.string().min(1), targetColumnNameSchema)
         .optional()

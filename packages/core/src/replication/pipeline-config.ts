@@ -32,7 +32,12 @@ export function pipelineTables(pipeline: PipelineConfig): PipelineTable[] {
       ...(masked && pipeline.hashSalt !== undefined ? { hashSalt: pipeline.hashSalt } : {}),
       ...(e?.deletes ? { deletes: e.deletes } : {}),
     };
-    return { table, ...(e?.key ? { key: e.key } : {}), transform };
+    return {
+      table,
+      ...(e?.key ? { key: e.key } : {}),
+      transform,
+      ...(e?.jsonColumns && e.jsonColumns.length > 0 ? { jsonColumns: e.jsonColumns } : {}),
+    };
   });
 }
 

@@ -41,6 +41,11 @@ export interface PipelineTable {
   key?: string[];
   /** Column selection, renaming, masking, target naming and delete mode. */
   transform?: TableTransformOptions;
+  /**
+   * Columns holding JSON documents in a text type on a side (e.g. SQL Server's `nvarchar`): compared as
+   * JSON by reconciliation and verification (`ComparisonPolicy.json`). Replication copies them as they are.
+   */
+  jsonColumns?: string[];
 }
 
 /** When a batch is handed to the sink: whichever limit is reached first. */

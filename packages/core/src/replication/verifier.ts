@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import type { VerifyConfig } from '../config/config-verify.js';
 import type { ChangeBatch, ChangeSink, HashPlan, Range, ScanSource } from '../connector.js';
 import { diffTables, rangeApplies } from '../diff-engine.js';
+import type { ComparisonPolicy } from '../compare.js';
 import type { DiffResult, DiffSide, Difference } from '../diff-types.js';
 import { isCdcError } from '../errors.js';
 import { keyString } from '../hashing.js';
@@ -566,10 +567,15 @@ class Verifier implements PipelineVerifier {
     }
   }
 
-  #sides(t: Table, source: ScanSource = this.#o.source): { source: DiffSide; target: DiffSide } {
+  #sides(
+    t: Table,
+    source: ScanSource = this.#o.source,
+  ): { source: DiffSide; target: DiffSide; policies?: Record<string, ComparisonPolicy> } {
+    const json = (t.entry.jsonColumns ?? []).filter((c) => t.columns.includes(c));
     return {
       source: { source, table: t.source! },
       target: { source: this.#o.target, table: t.target! },
+      ...(json.length > 0 ? { policies: Object.fromEntries(json.map((c) => [c, { json: true }])) } : {}),
     };
   }
 
