@@ -41,6 +41,7 @@ import {
   type SqlFeatures,
 } from './postgres-canonical-sql.js';
 import { CanonicalCopyDecoder } from './postgres-canonical-scan.js';
+import { CopyFrameReader } from './postgres-copy-frames.js';
 import {
   COPY_SETTINGS_SQL,
   CopyOutReader,
@@ -590,7 +591,9 @@ export class PostgresAdapter implements ScanSource {
       if (fallback) throw new CopyUnsupportedError(message);
       throw new CdcError('INVALID_ARGUMENT', message, { hint: "scan with method: 'cursor'" });
     }
-    let reader: CopyOutReader | undefined;
+    let reader: CopyOutReader | CopyFrameReader | undefined;
+    /** The binary reads' output buffers, shared by the pages of this scan. */
+    let frameBuffers: Buffer[] | undefined;
     let inTransaction = false;
     let failed = false;
     let rowsRead = 0;
@@ -626,7 +629,16 @@ export class PostgresAdapter implements ScanSource {
           await client.query(`BEGIN READ ONLY; ${COPY_SETTINGS_SQL}`);
           inTransaction = true;
         }
-        reader = CopyOutReader.start(client, `COPY (${sql}) TO STDOUT${copyOptions}`, options.signal);
+        const copySql = `COPY (${sql}) TO STDOUT${copyOptions}`;
+        // Binary reads take the socket's bytes directly; their decoder copies what it keeps.
+        reader = decoder.binary
+          ? CopyFrameReader.start(
+              client,
+              copySql,
+              options.signal,
+              (frameBuffers ??= CopyFrameReader.buffers()),
+            )
+          : CopyOutReader.start(client, copySql, options.signal);
         let pageCount = 0;
         for (;;) {
           pageCount += decoder.take(batch, batchRows - batch.length);

@@ -433,11 +433,53 @@ describe('canonicalScan renders what keyString/columnsString give over scan', ()
         ).rejects.toMatchObject({ name: 'AbortError' });
         expect(seen).toBe(1000);
       }
+      // The same through packed batches (binary COPY read from the socket by CopyFrameReader).
+      for (const ordered of [false, true]) {
+        const controller = new AbortController();
+        let seen = 0;
+        await expect(
+          (async () => {
+            for await (const batch of single.packedCanonicalScan(table, plan, {
+              batchRows: 1000,
+              ordered,
+              signal: controller.signal,
+            })) {
+              seen += batch.length;
+              controller.abort();
+            }
+          })(),
+        ).rejects.toMatchObject({ name: 'AbortError' });
+        expect(seen).toBe(1000);
+      }
       // A consumer that stops early (no abort) leaves the connection usable too.
       for await (const batch of single.canonicalScan(table, plan, { batchRows: 10 })) {
         expect(batch).toHaveLength(10);
         break;
       }
+      for await (const batch of single.packedCanonicalScan(table, plan, { batchRows: 10 })) {
+        expect(batch).toHaveLength(10);
+        break;
+      }
+      // Near the end: the rest (under 1 MiB) is drained and the connection kept.
+      for await (const batch of single.packedCanonicalScan(table, plan, { batchRows: 46000 })) {
+        expect(batch).toHaveLength(46000);
+        break;
+      }
+      // The server ends the backend mid-COPY: the scan fails with the connection's error, never hangs.
+      await expect(
+        (async () => {
+          let first = true;
+          for await (const batch of single.packedCanonicalScan(table, plan, { batchRows: 100 })) {
+            expect(batch.length).toBe(100);
+            if (first) {
+              first = false;
+              await db().query(
+                `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%' AND pid <> pg_backend_pid()`,
+              );
+            }
+          }
+        })(),
+      ).rejects.toThrow(/terminat|connection|closed/i);
       const again = await expectSameAsScan(single, table, plan, { batchRows: 4096 });
       expect(again).toHaveLength(50000);
       const ordered = await canonicalRows(single, table, plan, { ordered: true, batchRows: 7000 });
