@@ -484,9 +484,10 @@ describe('diffTables — strategies and options', () => {
       return summarize(t, plan, range);
     };
     const result = await diffTables({ ...sides, rowsPerBucket: 50, splits: 4, hashing: 'canonical' });
-    expect(seen.length).toBe(4);
-    // Bounded units by integer range; the open-ended last unit by key hash (sparse outliers).
-    expect(seen.sort()).toEqual(['int-range', 'int-range', 'int-range', 'key-hash']);
+    expect(seen.length).toBe(5);
+    // Units by integer range, the last one bounded to 2^17 buckets above the last cut; beyond it (sparse
+    // outliers), one unit by key hash.
+    expect(seen.sort()).toEqual(['int-range', 'int-range', 'int-range', 'int-range', 'key-hash']);
     expect(result.hashing).toBe('canonical-pushdown');
     expect(result.differences.map((d) => [d.kind, d.key.id, d.columns])).toEqual([
       ['mismatched', 300n, ['v']],

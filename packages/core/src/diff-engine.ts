@@ -890,48 +890,34 @@ export async function diffTables(options: DiffOptions): Promise<DiffResult> {
         Math.max(1, Math.ceil(Number(rows) / (cuts.length + 1) / rowsPerBucket)),
       ),
     );
-    if (cuts.length === 0) {
-      // One open-ended unit would number a sparse outlier's bucket beyond 2^53, where bucket numbers are
-      // no longer exact and its drill-down would miss it: the int-range unit ends after the most
-      // buckets a unit holds, and the open-ended rest (usually empty) goes by key hash like any last unit.
-      const width = BigInt(Math.max(rowsPerBucket, Math.ceil(Number(rows) / MAX_BUCKETS_PER_UNIT)));
-      const cut = min + width * BigInt(MAX_BUCKETS_PER_UNIT);
-      return [
-        {
-          range: { kind: 'key', upper: [cut] },
-          plan: makePlan({ kind: 'int-range', column, start: min, width }),
-        },
-        {
-          range: { kind: 'key', lower: [cut] },
-          plan: makePlan({ kind: 'key-hash', modulus: Number(bucketsPerUnit) }),
-        },
-      ];
-    }
     const units: Unit[] = [];
     let lower = min;
-    let width = BigInt(rowsPerBucket);
-    for (let i = 0; i <= cuts.length; i++) {
-      const upper = cuts[i];
-      if (upper !== undefined) {
-        const span = upper - lower;
-        width = (span + bucketsPerUnit - 1n) / bucketsPerUnit;
-        if (width < 1n) width = 1n;
-      }
+    // Without cuts, buckets of `rowsPerBucket` keys (wider for tables beyond 2^17 of them).
+    let width = BigInt(Math.max(rowsPerBucket, Math.ceil(Number(rows) / MAX_BUCKETS_PER_UNIT)));
+    for (const upper of cuts) {
+      width = (upper - lower + bucketsPerUnit - 1n) / bucketsPerUnit;
+      if (width < 1n) width = 1n;
       units.push({
-        range: {
-          kind: 'key',
-          ...(i === 0 ? {} : { lower: [lower] }),
-          ...(upper === undefined ? {} : { upper: [upper] }),
-        },
-        // The open-ended last unit may hold sparse outliers far above the last cut: equal-width ranges
-        // could then yield one bucket per row, so it is bucketed by key hash (fixed bucket count).
-        plan:
-          upper === undefined && cuts.length > 0
-            ? makePlan({ kind: 'key-hash', modulus: Number(bucketsPerUnit) })
-            : makePlan({ kind: 'int-range', column, start: lower, width }),
+        range: { kind: 'key', ...(units.length === 0 ? {} : { lower: [lower] }), upper: [upper] },
+        plan: makePlan({ kind: 'int-range', column, start: lower, width }),
       });
-      if (upper !== undefined) lower = upper;
+      lower = upper;
     }
+    // The open-ended rest: int-range buckets of the last width for at most 2^17 buckets (a drill-down
+    // reads only its differing buckets' keys), then key hash for whatever lies beyond, usually nothing.
+    // Sparse outliers far above the last cut would otherwise number buckets beyond 2^53, where bucket
+    // numbers are no longer exact and a drill-down would miss them.
+    const tail = lower + width * BigInt(MAX_BUCKETS_PER_UNIT);
+    units.push(
+      {
+        range: { kind: 'key', ...(units.length === 0 ? {} : { lower: [lower] }), upper: [tail] },
+        plan: makePlan({ kind: 'int-range', column, start: lower, width }),
+      },
+      {
+        range: { kind: 'key', lower: [tail] },
+        plan: makePlan({ kind: 'key-hash', modulus: Number(bucketsPerUnit) }),
+      },
+    );
     return units;
   }
 
