@@ -14,6 +14,7 @@
  */
 import type pg from 'pg';
 import type { Readable } from 'node:stream';
+import { drainCopy } from './postgres-copy-scan.js';
 
 /** The parts of node-pg's connection a submittable sees. */
 interface PgConnection {
@@ -145,18 +146,8 @@ export class CopyFrameReader {
    * Reads and discards the rest when it is at most `maxBytes`, so the connection can be reused
    * after a consumer stopped early. Returns whether it did; if not, the caller {@link destroy}s.
    */
-  async drain(maxBytes: number): Promise<boolean> {
-    let read = 0;
-    try {
-      for (;;) {
-        const chunk = await this.next();
-        if (chunk === null) return true;
-        read += chunk.length;
-        if (read > maxBytes) return false;
-      }
-    } catch {
-      return this.reusable;
-    }
+  drain(maxBytes: number): Promise<boolean> {
+    return drainCopy(this, maxBytes);
   }
 
   /**

@@ -393,6 +393,27 @@ function malformed(columns: number, line: string): Error {
 }
 
 /**
+ * Reads and discards the rest of a COPY when it is at most `maxBytes`, so the connection can be reused
+ * after a consumer stopped early; whether it did (else the caller destroys the reader).
+ */
+export async function drainCopy(
+  reader: { next(): Promise<Buffer | null>; readonly reusable: boolean },
+  maxBytes: number,
+): Promise<boolean> {
+  let read = 0;
+  try {
+    for (;;) {
+      const chunk = await reader.next();
+      if (chunk === null) return true;
+      read += chunk.length;
+      if (read > maxBytes) return false;
+    }
+  } catch {
+    return reader.reusable;
+  }
+}
+
+/**
  * One `COPY … TO STDOUT` on a checked-out client, read chunk by chunk on demand: nothing is read
  * while the caller does not ask, so the server waits (TCP back-pressure) instead of the process
  * buffering. States: `streaming`, then `done` (all data read; the client is usable once the
@@ -468,18 +489,8 @@ export class CopyOutReader {
    * Reads and discards the rest when it is at most `maxBytes`, so the connection can be reused
    * after a consumer stopped early. Returns whether it did; if not, the caller {@link destroy}s.
    */
-  async drain(maxBytes: number): Promise<boolean> {
-    let read = 0;
-    try {
-      for (;;) {
-        const chunk = await this.next();
-        if (chunk === null) return true;
-        read += chunk.length;
-        if (read > maxBytes) return false;
-      }
-    } catch {
-      return this.reusable;
-    }
+  drain(maxBytes: number): Promise<boolean> {
+    return drainCopy(this, maxBytes);
   }
 
   /**

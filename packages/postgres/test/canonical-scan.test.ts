@@ -416,40 +416,26 @@ describe('canonicalScan renders what keyString/columnsString give over scan', ()
     try {
       const table = await single.introspect({ name: 'many' });
       const plan = planOf(table);
-      for (const ordered of [false, true]) {
-        const controller = new AbortController();
-        let seen = 0;
-        await expect(
-          (async () => {
-            for await (const batch of single.canonicalScan(table, plan, {
-              batchRows: 1000,
-              ordered,
-              signal: controller.signal,
-            })) {
-              seen += batch.length;
-              controller.abort();
-            }
-          })(),
-        ).rejects.toMatchObject({ name: 'AbortError' });
-        expect(seen).toBe(1000);
-      }
-      // The same through packed batches (binary COPY read from the socket by CopyFrameReader).
-      for (const ordered of [false, true]) {
-        const controller = new AbortController();
-        let seen = 0;
-        await expect(
-          (async () => {
-            for await (const batch of single.packedCanonicalScan(table, plan, {
-              batchRows: 1000,
-              ordered,
-              signal: controller.signal,
-            })) {
-              seen += batch.length;
-              controller.abort();
-            }
-          })(),
-        ).rejects.toMatchObject({ name: 'AbortError' });
-        expect(seen).toBe(1000);
+      // Canonical rows (text COPY through pg-copy-streams) and packed batches (binary COPY read from
+      // the socket by CopyFrameReader) alike.
+      const scans = {
+        canonicalScan: (o: PostgresScanOptions) => single.canonicalScan(table, plan, o),
+        packedCanonicalScan: (o: PostgresScanOptions) => single.packedCanonicalScan(table, plan, o),
+      };
+      for (const scan of Object.values(scans)) {
+        for (const ordered of [false, true]) {
+          const controller = new AbortController();
+          let seen = 0;
+          await expect(
+            (async () => {
+              for await (const batch of scan({ batchRows: 1000, ordered, signal: controller.signal })) {
+                seen += batch.length;
+                controller.abort();
+              }
+            })(),
+          ).rejects.toMatchObject({ name: 'AbortError' });
+          expect(seen).toBe(1000);
+        }
       }
       // A consumer that stops early (no abort) leaves the connection usable too.
       for await (const batch of single.canonicalScan(table, plan, { batchRows: 10 })) {
