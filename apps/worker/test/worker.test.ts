@@ -43,9 +43,21 @@ async function configFile(name: string, body: string[]): Promise<string> {
   return file;
 }
 
+/**
+ * Polls `probe` every 50 ms for up to 40 s. A probe that does not settle (a hung call) fails with the
+ * step's name too, inside the test's timeout, so a failure says which step stalled.
+ */
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-  for (let i = 0; i < 1200; i++) {
-    const value = await probe();
+  const deadline = Date.now() + 40_000;
+  while (Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`gave up waiting for ${what}: a probe did not settle in 40 s`)),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    const value = await Promise.race([probe(), stalled]).finally(() => clearTimeout(timer));
     if (value) return value;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -53,63 +65,68 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 }
 
 describe('cdc worker (real PostgreSQL)', () => {
-  it('replicates, serves /healthz /readyz /metrics, reconciles on its cron schedule, and drains', async () => {
-    const file = await configFile('good.yaml', [
-      'pipelines:',
-      '  - { name: orders, source: src, target: dst, tables: [public.orders] }',
-      'reconcile:',
-      '  schedule: "* * * * * *"',
-    ]);
-    const { config } = await loadWorkerConfig(file, {});
-    const worker: Worker = await startWorker({ config, logger, metricsPort: 0 });
-    try {
-      expect(worker.nextReconcile()).toBeInstanceOf(Date);
-      const health = await fetch(`${worker.url}/healthz`);
-      expect(health.status).toBe(200);
-      await until('pipeline running', async () => worker.pipelines.get('orders')?.state === 'running');
-      const ready = await until('ready', async () => {
-        const r = await fetch(`${worker.url}/readyz`);
-        return r.status === 200 ? r : undefined;
-      });
-      expect(await ready.json()).toMatchObject({ status: 'ready' });
-
-      await src().query("UPDATE orders SET note = 'changed' WHERE id <= 5");
-      await until('change replicated', async () => {
-        const rows = await dst.query("SELECT count(*)::int AS n FROM public.orders WHERE note = 'changed'");
-        return rows[0]?.n === 5;
-      });
-      // The cron schedule (every second) ran at least one reconciliation and recorded it.
-      const runs = await until('a scheduled run in cdc_meta', async () => {
-        const rows = await dst.query<{ id: string; status: string }>(
-          "SELECT id, status FROM cdc_meta.runs WHERE kind = 'reconcile' AND finished_at IS NOT NULL",
-        );
-        return rows.length > 0 ? rows : undefined;
-      });
-      expect(['in-sync', 'differences']).toContain(runs[0]!.status);
-      const outcome = await until('an in-sync reconciliation', async () => {
-        const o = await worker.reconcileNow();
-        return o?.[0]?.status === 'in-sync' ? o : undefined;
-      });
-      expect(outcome[0]!.tables).toEqual([
-        { table: 'public.orders', status: 'in_sync', missing: 0, extra: 0, mismatched: 0 },
+  // Steps wait up to 40 s each (`until`); the test's own limit leaves room for a stalled step to be named.
+  it(
+    'replicates, serves /healthz /readyz /metrics, reconciles on its cron schedule, and drains',
+    { timeout: 120_000 },
+    async () => {
+      const file = await configFile('good.yaml', [
+        'pipelines:',
+        '  - { name: orders, source: src, target: dst, tables: [public.orders] }',
+        'reconcile:',
+        '  schedule: "* * * * * *"',
       ]);
+      const { config } = await loadWorkerConfig(file, {});
+      const worker: Worker = await startWorker({ config, logger, metricsPort: 0 });
+      try {
+        expect(worker.nextReconcile()).toBeInstanceOf(Date);
+        const health = await fetch(`${worker.url}/healthz`);
+        expect(health.status).toBe(200);
+        await until('pipeline running', async () => worker.pipelines.get('orders')?.state === 'running');
+        const ready = await until('ready', async () => {
+          const r = await fetch(`${worker.url}/readyz`);
+          return r.status === 200 ? r : undefined;
+        });
+        expect(await ready.json()).toMatchObject({ status: 'ready' });
 
-      // Polled: the counter moves when the engine reports the batch, just after the sink committed it.
-      const applied = /cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} (\d+)/;
-      const metrics = await until('the applied changes counted', async () => {
-        const text = await (await fetch(`${worker.url}/metrics`)).text();
-        return Number(applied.exec(text)?.[1] ?? 0) >= 5 ? text : undefined;
-      });
-      expect(metrics).toMatch(/cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} 5\n/);
-      expect(metrics).toMatch(/cdc_reconcile_last_success_timestamp_seconds\{[^}]*table="public.orders"/);
-      expect(metrics).toMatch(/cdc_replication_heartbeat_timestamp_seconds\{[^}]*pipeline="orders"/);
-    } finally {
-      await worker.stop();
-    }
-    await worker.done;
-    expect(worker.pipelines.get('orders')?.state).toBe('stopped');
-    await expect(fetch(`${worker.url}/healthz`)).rejects.toThrow();
-  });
+        await src().query("UPDATE orders SET note = 'changed' WHERE id <= 5");
+        await until('change replicated', async () => {
+          const rows = await dst.query("SELECT count(*)::int AS n FROM public.orders WHERE note = 'changed'");
+          return rows[0]?.n === 5;
+        });
+        // The cron schedule (every second) ran at least one reconciliation and recorded it.
+        const runs = await until('a scheduled run in cdc_meta', async () => {
+          const rows = await dst.query<{ id: string; status: string }>(
+            "SELECT id, status FROM cdc_meta.runs WHERE kind = 'reconcile' AND finished_at IS NOT NULL",
+          );
+          return rows.length > 0 ? rows : undefined;
+        });
+        expect(['in-sync', 'differences']).toContain(runs[0]!.status);
+        const outcome = await until('an in-sync reconciliation', async () => {
+          const o = await worker.reconcileNow();
+          return o?.[0]?.status === 'in-sync' ? o : undefined;
+        });
+        expect(outcome[0]!.tables).toEqual([
+          { table: 'public.orders', status: 'in_sync', missing: 0, extra: 0, mismatched: 0 },
+        ]);
+
+        // Polled: the counter moves when the engine reports the batch, just after the sink committed it.
+        const applied = /cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} (\d+)/;
+        const metrics = await until('the applied changes counted', async () => {
+          const text = await (await fetch(`${worker.url}/metrics`)).text();
+          return Number(applied.exec(text)?.[1] ?? 0) >= 5 ? text : undefined;
+        });
+        expect(metrics).toMatch(/cdc_replication_applied_changes_total\{[^}]*pipeline="orders"[^}]*\} 5\n/);
+        expect(metrics).toMatch(/cdc_reconcile_last_success_timestamp_seconds\{[^}]*table="public.orders"/);
+        expect(metrics).toMatch(/cdc_replication_heartbeat_timestamp_seconds\{[^}]*pipeline="orders"/);
+      } finally {
+        await worker.stop();
+      }
+      await worker.done;
+      expect(worker.pipelines.get('orders')?.state).toBe('stopped');
+      await expect(fetch(`${worker.url}/healthz`)).rejects.toThrow();
+    },
+  );
 
   it('stores the differences of a scheduled reconciliation, as cdc reconcile run does', async () => {
     await src().query('CREATE TABLE drift (id int PRIMARY KEY, v text)');
