@@ -45,6 +45,7 @@ import { CopyFrameReader } from './postgres-copy-frames.js';
 import {
   COPY_SETTINGS_SQL,
   CopyOutReader,
+  type CopyStatementReader,
   CopyTextDecoder,
   copyFieldsOf,
   type CopyDecoder,
@@ -591,7 +592,7 @@ export class PostgresAdapter implements ScanSource {
       if (fallback) throw new CopyUnsupportedError(message);
       throw new CdcError('INVALID_ARGUMENT', message, { hint: "scan with method: 'cursor'" });
     }
-    let reader: CopyOutReader | CopyFrameReader | undefined;
+    let reader: CopyStatementReader | undefined;
     /** The binary reads' output buffers, shared by the pages of this scan. */
     let frameBuffers: Buffer[] | undefined;
     let inTransaction = false;

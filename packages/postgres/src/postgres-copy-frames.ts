@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import type { Readable } from 'node:stream';
-import { drainCopy } from './postgres-copy-scan.js';
+import { CopyStatementReader } from './postgres-copy-scan.js';
 
 /** The parts of node-pg's connection a submittable sees. */
 interface PgConnection {
@@ -34,22 +34,15 @@ const OUTPUT_BYTES = 128 * 1024;
  * back-pressure while the caller does not ask). The same states and methods as `CopyOutReader`. A
  * chunk returned by {@link next} stays valid until the next-but-one call (two buffers alternate).
  */
-export class CopyFrameReader {
-  readonly #client: pg.PoolClient;
-  readonly #signal: AbortSignal | undefined;
+export class CopyFrameReader extends CopyStatementReader {
   #connection: PgConnection | undefined;
   #pgHandler: ((chunk: Buffer) => void) | undefined;
-  #state: 'streaming' | 'done' | 'failed' | 'broken' = 'streaming';
   /** CopyDone seen: the rest belongs to node-pg. */
   #copyDone = false;
-  #error: Error | undefined;
-  #wake: (() => void) | undefined;
-  readonly #onReadable = () => this.#notify();
-  readonly #onClose = () => {
-    this.#error ??= new Error('the connection closed during COPY');
-    this.#notify();
-  };
-  readonly #onAbort = () => this.#notify();
+  /** The server reported an error: the statement ends without CopyDone. */
+  #failed = false;
+  readonly #onReadable = () => this.notify();
+  readonly #onClose = () => this.fail(new Error('the connection closed during COPY'));
   /** The message being read: its code, and its payload bytes still to come (-1: header incomplete). */
   #code = 0;
   #remaining = -1;
@@ -65,21 +58,19 @@ export class CopyFrameReader {
     signal: AbortSignal | undefined,
     outputs: Buffer[] | undefined,
   ) {
-    this.#client = client;
-    this.#signal = signal;
+    super(client, signal);
     this.#outputs = outputs ?? CopyFrameReader.buffers();
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
     const submittable = {
       submit: (connection: PgConnection) => this.#attach(connection, sql),
       handleError: (error: Error) => {
-        this.#error ??= error;
-        this.#notify();
+        this.#failed = true;
+        this.fail(error);
       },
       handleCommandComplete: () => undefined,
       handleReadyForQuery: () => {
         // Reached after CopyDone (or an error): the statement is over.
-        if (!this.#error) this.#copyDone = true;
-        this.#notify();
+        if (!this.#failed) this.#copyDone = true;
+        this.notify();
       },
       handleEmptyQuery: () => undefined,
     };
@@ -104,69 +95,23 @@ export class CopyFrameReader {
     return [Buffer.allocUnsafeSlow(OUTPUT_BYTES), Buffer.allocUnsafeSlow(OUTPUT_BYTES)];
   }
 
-  /** True when the client can run other statements once this one completes. */
-  get reusable(): boolean {
-    return this.#state === 'done' || this.#state === 'failed';
-  }
-
-  /** The next CopyData bytes, or `null` at the end. Throws the server's error, or the signal's reason. */
-  async next(): Promise<Buffer | null> {
+  /** The CopyData bytes of the socket's buffered chunks; `null` once CopyDone gave the socket back. */
+  protected readChunk(): Buffer | null | undefined {
     for (;;) {
-      if (this.#state === 'broken') throw new Error('COPY reader was closed');
-      if (this.#error) {
-        this.#state = 'failed';
-        this.#detach();
-        throw this.#error;
-      }
-      if (this.#signal?.aborted) {
-        this.destroy();
-        throw this.#signal.reason;
-      }
-      if (this.#copyDone && !this.#connection) {
-        this.#state = 'done';
-        this.#detach();
-        return null;
-      }
       const connection = this.#connection;
-      if (connection) {
-        const chunk = connection.stream.read() as Buffer | null;
-        if (chunk !== null) {
-          const out = this.#frames(chunk);
-          if (out && out.length > 0) return out;
-          continue;
-        }
-      }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+      if (!connection) return this.#copyDone ? null : undefined;
+      const chunk = connection.stream.read() as Buffer | null;
+      if (chunk === null) return undefined;
+      const out = this.#frames(chunk);
+      if (out) return out;
     }
-  }
-
-  /**
-   * Reads and discards the rest when it is at most `maxBytes`, so the connection can be reused
-   * after a consumer stopped early. Returns whether it did; if not, the caller {@link destroy}s.
-   */
-  drain(maxBytes: number): Promise<boolean> {
-    return drainCopy(this, maxBytes);
-  }
-
-  /**
-   * Closes the connection's socket at once (COPY cannot be stopped from the client but by a cancel
-   * request on a second connection). Release the client with an error afterwards.
-   */
-  destroy(): void {
-    if (this.#state !== 'streaming') return;
-    this.#state = 'broken';
-    this.#detach();
-    this.#client.connection.stream.destroy();
   }
 
   #attach(connection: PgConnection, sql: string): void {
     const stream = connection.stream;
     const handlers = stream.listeners('data') as ((chunk: Buffer) => void)[];
     if (handlers.length !== 1) {
-      this.#error = new Error(`COPY reader expected one socket data handler, found ${handlers.length}`);
-      this.#notify();
+      this.fail(new Error(`COPY reader expected one socket data handler, found ${handlers.length}`));
       return;
     }
     this.#pgHandler = handlers[0];
@@ -224,7 +169,7 @@ export class CopyFrameReader {
           const rest = start >= 0 ? chunk.subarray(start) : Buffer.concat([this.#header, chunk.subarray(p)]);
           if (this.#code === COPY_DONE) this.#copyDone = true;
           this.#handBack(rest);
-          this.#notify();
+          this.notify();
           return this.#written(out, o);
         }
         this.#remaining = length;
@@ -250,15 +195,5 @@ export class CopyFrameReader {
     if (o === 0) return undefined;
     this.#turn ^= 1;
     return out.subarray(0, o);
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  #detach(): void {
-    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 }

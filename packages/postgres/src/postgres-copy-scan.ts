@@ -393,65 +393,41 @@ function malformed(columns: number, line: string): Error {
 }
 
 /**
- * Reads and discards the rest of a COPY when it is at most `maxBytes`, so the connection can be reused
- * after a consumer stopped early; whether it did (else the caller destroys the reader).
- */
-export async function drainCopy(
-  reader: { next(): Promise<Buffer | null>; readonly reusable: boolean },
-  maxBytes: number,
-): Promise<boolean> {
-  let read = 0;
-  try {
-    for (;;) {
-      const chunk = await reader.next();
-      if (chunk === null) return true;
-      read += chunk.length;
-      if (read > maxBytes) return false;
-    }
-  } catch {
-    return reader.reusable;
-  }
-}
-
-/**
  * One `COPY … TO STDOUT` on a checked-out client, read chunk by chunk on demand: nothing is read
  * while the caller does not ask, so the server waits (TCP back-pressure) instead of the process
  * buffering. States: `streaming`, then `done` (all data read; the client is usable once the
  * statement completes), `failed` (the server reported an error; the client is usable) or `broken`
- * (the connection must be discarded).
+ * (the connection must be discarded). Subclasses say how a chunk is read ({@link readChunk}) and
+ * report errors and readiness with {@link fail} and {@link notify}.
  */
-export class CopyOutReader {
+export abstract class CopyStatementReader {
   readonly #client: pg.PoolClient;
-  readonly #stream: Readable;
   readonly #signal: AbortSignal | undefined;
   #state: 'streaming' | 'done' | 'failed' | 'broken' = 'streaming';
-  #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
-  readonly #onAbort = () => this.#notify();
+  readonly #onAbort = () => this.notify();
 
-  private constructor(client: pg.PoolClient, sql: string, signal: AbortSignal | undefined) {
+  protected constructor(client: pg.PoolClient, signal: AbortSignal | undefined) {
     this.#client = client;
     this.#signal = signal;
-    // A larger buffer than the default 16 KiB: fewer, larger chunks to decode.
-    const stream = copyTo(sql, { highWaterMark: 64 * 1024 });
-    this.#stream = stream;
-    stream.on('readable', () => this.#notify());
-    stream.on('end', () => {
-      this.#ended = true;
-      this.#notify();
-    });
-    stream.on('error', (error: Error) => {
-      this.#error ??= error;
-      this.#notify();
-    });
     signal?.addEventListener('abort', this.#onAbort, { once: true });
-    client.query(stream);
   }
 
-  /** Starts `sql` (a `COPY … TO STDOUT`) on `client`. */
-  static start(client: pg.PoolClient, sql: string, signal?: AbortSignal): CopyOutReader {
-    return new CopyOutReader(client, sql, signal);
+  /** The next chunk read without waiting: bytes, `null` at the end, `undefined` when none is ready. */
+  protected abstract readChunk(): Buffer | null | undefined;
+
+  /** Records the statement's first error (thrown by the next {@link next}) and wakes the reader. */
+  protected fail(error: Error): void {
+    this.#error ??= error;
+    this.notify();
+  }
+
+  /** Wakes a {@link next} waiting for data. */
+  protected notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 
   /** True when the client can run other statements once this one completes. */
@@ -472,13 +448,13 @@ export class CopyOutReader {
         this.destroy();
         throw this.#signal.reason;
       }
-      const chunk = this.#stream.read() as Buffer | null;
-      if (chunk !== null) return chunk;
-      if (this.#ended) {
+      const chunk = this.readChunk();
+      if (chunk === null) {
         this.#state = 'done';
         this.#detach();
         return null;
       }
+      if (chunk !== undefined) return chunk;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
@@ -489,8 +465,18 @@ export class CopyOutReader {
    * Reads and discards the rest when it is at most `maxBytes`, so the connection can be reused
    * after a consumer stopped early. Returns whether it did; if not, the caller {@link destroy}s.
    */
-  drain(maxBytes: number): Promise<boolean> {
-    return drainCopy(this, maxBytes);
+  async drain(maxBytes: number): Promise<boolean> {
+    let read = 0;
+    try {
+      for (;;) {
+        const chunk = await this.next();
+        if (chunk === null) return true;
+        read += chunk.length;
+        if (read > maxBytes) return false;
+      }
+    } catch {
+      return this.reusable;
+    }
   }
 
   /**
@@ -506,13 +492,38 @@ export class CopyOutReader {
     this.#client.connection.stream.destroy();
   }
 
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
   #detach(): void {
     this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+}
+
+/** A {@link CopyStatementReader} over pg-copy-streams: chunks as the stream gives them. */
+export class CopyOutReader extends CopyStatementReader {
+  readonly #stream: Readable;
+  #ended = false;
+
+  private constructor(client: pg.PoolClient, sql: string, signal: AbortSignal | undefined) {
+    super(client, signal);
+    // A larger buffer than the default 16 KiB: fewer, larger chunks to decode.
+    const stream = copyTo(sql, { highWaterMark: 64 * 1024 });
+    this.#stream = stream;
+    stream.on('readable', () => this.notify());
+    stream.on('end', () => {
+      this.#ended = true;
+      this.notify();
+    });
+    stream.on('error', (error: Error) => this.fail(error));
+    client.query(stream);
+  }
+
+  /** Starts `sql` (a `COPY … TO STDOUT`) on `client`. */
+  static start(client: pg.PoolClient, sql: string, signal?: AbortSignal): CopyOutReader {
+    return new CopyOutReader(client, sql, signal);
+  }
+
+  protected readChunk(): Buffer | null | undefined {
+    const chunk = this.#stream.read() as Buffer | null;
+    if (chunk !== null) return chunk;
+    return this.#ended ? null : undefined;
   }
 }
