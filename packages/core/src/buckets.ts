@@ -138,15 +138,11 @@ export function packedBucketAssigner(
     };
   }
   if (b.kind === 'int-range' && plan.key.length === 1 && plan.key[0] === b.column) {
-    const start = Number(b.start);
-    const width = Number(b.width);
-    // As intRangeBucketOf: exact for keys below 10^15 with a start and width below 2^51.
-    if (Math.abs(start) < 2 ** 51 && width < 2 ** 51) {
-      return (batch, i) => {
-        const v = batch.intKeys ? (batch.intKeys[i] as number) : NaN;
-        return Math.abs(v) < 1e15 ? Math.floor((v - start) / width) : slow(batch, i);
-      };
-    }
+    const bucketOf = intRangeBucketOf(schema, b);
+    return (batch, i) => {
+      const v = batch.intKeys ? (batch.intKeys[i] as number) : NaN;
+      return v === v ? bucketOf(v) : slow(batch, i);
+    };
   }
   return slow;
 }
