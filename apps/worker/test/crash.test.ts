@@ -42,7 +42,15 @@ afterAll(async () => {
 });
 
 async function startReplicator(config: string): Promise<ChildProcess> {
-  return (await startWorkerProcess(bundle, config, children)).child;
+  const started = await startWorkerProcess(bundle, config, children);
+  logs.set(started.child, started.stderr);
+  return started.child;
+}
+
+/** What a replicator wrote to stderr (warnings and errors), for assertion messages. */
+const logs = new WeakMap<ChildProcess, () => string>();
+function logOf(child: ChildProcess): string {
+  return `worker stderr (tail):\n${logs.get(child)?.() || '(nothing)'}`;
 }
 
 /** Random multi-statement transactions, a few hundred a second, until `stop` is set. */
@@ -144,7 +152,7 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
       result = await compare().catch(() => undefined);
     }
     final.kill('SIGTERM');
-    expect(await exited(final)).toBe(0);
+    expect(await exited(final), logOf(final)).toBe(0);
     expect(result?.summary).toEqual({ missing: 0, extra: 0, mismatched: 0 });
     expect(result?.status).toBe('in_sync');
     const [count] = await dst.query<{ n: string }>('SELECT count(*)::text AS n FROM public.ledger');
@@ -192,10 +200,10 @@ describe('crash safety (SIGKILL under a running write workload)', () => {
         await new Promise((r) => setTimeout(r, 100));
         result = await compare(targetUrl).catch(() => undefined);
       }
-      expect(child.exitCode).toBeNull(); // it waited instead of giving up
+      expect(child.exitCode, logOf(child)).toBeNull(); // it waited instead of giving up
       child.kill('SIGTERM');
-      expect(await exited(child)).toBe(0);
-      expect(result?.status).toBe('in_sync');
+      expect(await exited(child), logOf(child)).toBe(0);
+      expect(result?.status, logOf(child)).toBe('in_sync');
     } finally {
       await src()
         .query(

@@ -399,7 +399,7 @@ describe('always-on verification (real PostgreSQL)', () => {
         expect(resumed.cycle_started_at).toEqual(killed.cycle_started_at);
       } finally {
         second.child.kill('SIGTERM');
-        expect(await exited(second.child)).toBe(0);
+        expect(await exited(second.child), second.stderr()).toBe(0);
       }
     } finally {
       await poller.end();

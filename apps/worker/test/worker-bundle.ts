@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@cdc/testkit';
@@ -43,16 +44,23 @@ export async function startWorkerProcess(
   bundle: string,
   config: string,
   children: Set<ChildProcess>,
-): Promise<{ child: ChildProcess; port: number }> {
+): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [bundle, '--config', config, '--metrics-port', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, CDC_LOG_LEVEL: 'warn' },
+    env: { ...process.env, CDC_LOG_LEVEL: process.env.CDC_TEST_WORKER_LOG_LEVEL ?? 'warn' },
   });
-  child.stderr?.resume();
+  // The last 16 KiB of its log (level warn and up), for assertion messages: a worker that exits when it
+  // should not says why in the test's failure instead of nowhere.
+  let tail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-16_384);
+    if (process.env.CDC_TEST_WORKER_LOG) appendFileSync(process.env.CDC_TEST_WORKER_LOG, chunk);
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  return { child, port };
+  return { child, port, stderr: () => tail };
 }
 
 /** Resolves with the exit code once the process has exited. */

@@ -167,6 +167,13 @@ export class PostgresAdapter implements ScanSource {
     this.#ownsPool = ownsPool;
     this.#url = url;
     this.db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    // A client checked out but between queries (Kysely's transactions over this pool, a sink's batch)
+    // emits 'error' when its backend is terminated (server stopped, pg_terminate_backend): unheard, that
+    // event kills the process. The failed next query reports it; the pool discards the client on release.
+    // Also on a pool the caller owns: its own listeners still hear the error.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
   }
 
   /**

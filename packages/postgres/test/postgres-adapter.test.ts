@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import {
   CdcError,
   canonicalText,
@@ -397,5 +398,60 @@ describe('PostgresAdapter', () => {
         all.map((r) => [r.k]),
       ),
     ).toHaveLength(2);
+  });
+});
+
+describe('a backend terminated while its client is checked out between queries', () => {
+  it('does not crash the process, through Kysely or connect(); the next query fails and the pool recovers', async () => {
+    const adapter = connectPostgres({ url: db().url, maxConnections: 2 });
+    const killer = new pg.Client({ connectionString: db().url });
+    await killer.connect();
+    // Node turns an 'error' event nobody listens to into an uncaught exception, which vitest reports
+    // as a failure of this file: collect them here too, so the test names what went wrong.
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const terminate = async (pid: number) => {
+      await killer.query('SELECT pg_terminate_backend($1)', [pid]);
+      // The FATAL message reaches the idle, checked-out client in the meantime.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await killer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+        if (!rows.length) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    };
+    try {
+      // A client first created by Kysely (not by the adapter's connect()), held by a transaction.
+      const inKysely = await adapter.db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+          await terminate(rows[0]!.pid);
+          await sql`SELECT 1`.execute(trx);
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(inKysely).toBeInstanceOf(Error);
+      // The same through connect().
+      const client = await adapter.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await terminate(rows[0]!.pid);
+      const failed = await client.query('SELECT 1').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      client.release(failed as Error);
+      expect(failed).toBeInstanceOf(Error);
+      expect(uncaught).toEqual([]);
+      // Both broken clients were discarded: the pool serves working ones.
+      expect(await adapter.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await killer.end();
+      await adapter.close();
+    }
   });
 });
