@@ -19,6 +19,7 @@ import { applyRepairPlan, renderRepairSql, type PostgresAdapter } from '@cdc/pos
 import { classifyError } from './cli-error.js';
 import { connectUrl, type OpenConnection } from './connect.js';
 import type { CommandContext } from './context.js';
+import { useLeanHeap } from './lean-heap.js';
 import type { Progress } from './progress.js';
 
 /** One side of a comparison as the user named it. */
@@ -158,6 +159,8 @@ export async function comparePair(pair: OpenPair, options: CompareOptions): Prom
       );
     }
   }
+  // Bounded memory while rows stream through this process (client-side hashing, streaming diffs).
+  useLeanHeap();
   const policy: ComparisonPolicy = {};
   if (options.floatTolerance !== undefined) policy.absoluteTolerance = options.floatTolerance;
   if (options.timestampPrecision !== undefined) policy.precision = options.timestampPrecision;
